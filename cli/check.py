@@ -1,0 +1,84 @@
+"""``veracity check``: analyse files and print what was found, what it means and the verdict."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from cli.exitcodes import batch_exit_code
+from cli.render import render_error_line, render_text
+from provenance import labels
+from provenance.asset import Limits
+from provenance.inputs import InputProblem, iter_inputs
+from provenance.pipeline import AnalysisOptions, analyze_or_error
+from provenance.report import ErrorRecord, to_json_line
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "jsonl"]),
+    default="text",
+    show_default=True,
+    help="Text for people; JSON (one array) or JSONL (one record per line) for programs.",
+)
+@click.option(
+    "--fail-on",
+    "fail_on",
+    type=click.Choice(labels.FAIL_ON_LABELS),
+    multiple=True,
+    help="Exit with code 3 when any file gets this label (repeatable).",
+)
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse files larger than this.")
+@click.option(
+    "--max-pixels",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Refuse images with more pixels than this, before decoding.",
+)
+def check(
+    inputs: tuple[str, ...], output_format: str, fail_on: tuple[str, ...], max_bytes: int | None, max_pixels: int | None
+) -> None:
+    """Check files for provenance and say whether they came from a camera or a generative model.
+
+    INPUTS are files, directories (searched recursively for media files), glob patterns, @LIST files
+    with one path per line, or - to read paths from standard input. One bad file never stops the
+    others: it gets an error record, and the exit code is 1 at the end.
+
+    Exit codes: 0 all files analysed; 1 a file could not be analysed; 2 usage error; 3 --fail-on matched.
+    """
+    limits = Limits.from_env()
+    options = AnalysisOptions(
+        limits=Limits(max_bytes=max_bytes or limits.max_bytes, max_pixels=max_pixels or limits.max_pixels)
+    )
+    errors = matched = 0
+    records = []
+    for item in iter_inputs(inputs, stdin=sys.stdin):
+        record = (
+            ErrorRecord(item.input, item.kind, item.message)
+            if isinstance(item, InputProblem)
+            else analyze_or_error(item, options=options)
+        )
+        errors += isinstance(record, ErrorRecord)
+        matched += record.label in fail_on
+        _emit(record, output_format, records)
+    if output_format == "json":
+        click.echo(json.dumps([r.to_dict() for r in records], indent=2, ensure_ascii=False))
+    if errors:
+        click.echo(f"{errors} file(s) could not be analysed.", err=True)
+    sys.exit(batch_exit_code(errors=errors, matched=matched))
+
+
+def _emit(record, output_format: str, records: list) -> None:
+    if isinstance(record, ErrorRecord):
+        click.echo(render_error_line(record), err=True)
+    if output_format == "json":
+        records.append(record)
+    elif output_format == "jsonl":
+        click.echo(to_json_line(record))
+    elif not isinstance(record, ErrorRecord):
+        click.echo(render_text(record) + "\n")
