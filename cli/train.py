@@ -1,0 +1,89 @@
+"""``veracity train``: train the forensic classifier on labelled image folders (torch is imported only here)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command()
+@click.argument("data", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Run folder (checkpoints, metrics).")
+@click.option("--epochs", default=10, show_default=True, help="Epochs of --steps-per-epoch optimiser steps.")
+@click.option("--steps-per-epoch", default=200, show_default=True)
+@click.option("--batch-size", default=64, show_default=True, help="Crops per step, half real, half generated.")
+@click.option("--crop", default=128, show_default=True, help="Side of the native-resolution training crops.")
+@click.option("--backbone", default="mobilenetv3_small_100", show_default=True, help="timm model name.")
+@click.option("--lr", default=2e-3, show_default=True)
+@click.option("--seed", default=0, show_default=True)
+@click.option("--device", default="auto", show_default=True, help="auto (CUDA when present), cpu or cuda.")
+@click.option("--max-minutes", type=float, default=None, help="Stop after the epoch that passes this wall time.")
+@click.option("--resume/--no-resume", default=True, show_default=True, help="Continue from OUT/last.pt if present.")
+@click.option("--package", "package_dir", type=click.Path(file_okay=False), help="Also write a detector folder here.")
+@click.option("--calibrate-on", type=click.Path(exists=True, file_okay=False), help="Dataset to calibrate on.")
+@click.option("--target-fpr", default=0.05, show_default=True, help="FPR on real photos the threshold is set for.")
+@click.option("--n-tiles", default=16, show_default=True, help="Tiles scored per image by the packaged detector.")
+def train(
+    data,
+    out,
+    epochs,
+    steps_per_epoch,
+    batch_size,
+    crop,
+    backbone,
+    lr,
+    seed,
+    device,
+    max_minutes,
+    resume,
+    package_dir,
+    calibrate_on,
+    target_fpr,
+    n_tiles,
+):
+    """Train on DATA folders (each with real/ and fake/ sub-folders, optionally a manifest.csv).
+
+    Validation holds out whole source groups; metrics go to OUT/metrics.jsonl each epoch; a killed run
+    resumes from OUT/last.pt. With --package the trained model is exported to ONNX with its config, and with
+    --calibrate-on its probabilities, threshold and bands are fitted on that dataset.
+    """
+    from detector.train import TrainCfg
+    from detector.train import train as run_training
+    from detector.transforms import AugmentCfg
+
+    cfg = TrainCfg(
+        data=data,
+        out=out,
+        backbone=backbone,
+        crop=crop,
+        batch_size=batch_size,
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch,
+        lr=lr,
+        seed=seed,
+        device=device,
+        max_minutes=max_minutes,
+        augment=AugmentCfg(crop=crop),
+    )
+    result = run_training(cfg, resume=resume, log=click.echo)
+    click.echo(f"weights: {result.weights} ({result.elapsed_s / 60:.1f} min)")
+    if package_dir:
+        from detector.config import DetectorCfg
+        from detector.onnx_export import package_detector
+        from detector.train import load_trained
+
+        detector_cfg = DetectorCfg(
+            name="npr_mnv3s.custom",
+            input_size=crop,
+            n_crops=n_tiles,
+            mean=(0, 0, 0),
+            std=(1, 1, 1),
+            params={"backbone": backbone, "stem": "npr", "aggregate": "mean_logit"},
+        )
+        model = load_trained(result.weights, backbone)
+        click.echo(f"packaged: {package_detector(model, result.weights, package_dir, detector_cfg)}")
+        if calibrate_on:
+            from detector.calibrate import calibrate_folder
+
+            click.echo(json.dumps(calibrate_folder(package_dir, calibrate_on, target_fpr=target_fpr), indent=2))

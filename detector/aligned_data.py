@@ -1,0 +1,230 @@
+"""Build the shipped model's training set reproducibly: real photos from Debian packages and aligned fakes.
+
+Run ``python -m detector.aligned_data --out DIR`` after installing the packages named in `PHOTO_SOURCES`
+(``apt-get install lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 mate-backgrounds ukui-wallpapers
+plasma-workspace-wallpapers``). It writes ``DIR/real/*.png``, ``DIR/fake/<autoencoder>/*.png`` and
+``DIR/manifest.csv`` (columns ``file,label,generator_or_source,group,source,license``). ``group`` names the
+source photo: a real region and its reconstructions share it, so grouped validation never splits a pair.
+
+Each photo gives a few regions (native resolution, and downscaled by 2 so that its JPEG grid is gone);
+each region is saved as PNG and passed through every autoencoder of `DEFAULT_SPECS`, trained here for a few
+minutes on patches of the same photos. Real and fake files therefore share content, size and format.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+
+from detector.autoencoders import DEFAULT_SPECS, AutoencoderSpec, ConvAutoencoder
+
+#: (Debian package, file, licence as stated in the package's copyright file). Photographs only: the
+#: packages' renders, vector art and abstract wallpapers are left out on purpose.
+PHOTO_SOURCES: tuple[tuple[str, str, str], ...] = tuple(
+    (package, path, licence)
+    for package, licence, paths in (
+        (
+            "plasma-workspace-wallpapers",
+            "see /usr/share/doc/plasma-workspace-wallpapers/copyright (LGPL-3 / CC-BY-SA per image)",
+            [
+                f"/usr/share/wallpapers/{name}/contents/images/2560x1600.jpg"
+                for name in (
+                    "BytheWater",
+                    "ColdRipple",
+                    "ColorfulCups",
+                    "DarkestHour",
+                    "EveningGlow",
+                    "FallenLeaf",
+                    "Grey",
+                    "Kite",
+                    "OneStandsOut",
+                    "Path",
+                    "summer_1am",
+                )
+            ],
+        ),
+        (
+            "lomiri-wallpapers-16.04",
+            "CC-BY-SA-3.0 (Ubuntu free culture showcase), see its copyright file",
+            [
+                f"/usr/share/backgrounds/{name}.jpg"
+                for name in (
+                    "Bridge_by_Sander_Klootwijk",
+                    "Dragonfly_by_Bolly",
+                    "Picture_0B_by_freespace",
+                    "Picture_1A_by_freespace",
+                    "Wine_by_Jakkub_Mede",
+                    "aitzgorri_by_Aitzol_Berasategi",
+                    "free_by_Peter_Nerlich",
+                    "friends_by_Aitzol_Berasategi",
+                    "life_by_Aitzol_Berasategi",
+                    "picosdeeuropa_by_Aitzol_Berasategi",
+                    "seeding_by_Clements_Engelhardt",
+                    "sunset_by_Aitzol_Berasategi",
+                )
+            ],
+        ),
+        (
+            "lomiri-wallpapers-20.04",
+            "CC-BY-SA-4.0 (Ubuntu free culture showcase), see its copyright file",
+            [
+                "/usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg",
+                "/usr/share/backgrounds/Painting-Colors_by__herobrine7gamer.jpg",
+            ],
+        ),
+        (
+            "mate-backgrounds",
+            "GPL-2+ / CC-BY-SA per image, see /usr/share/doc/mate-backgrounds/copyright",
+            [
+                f"/usr/share/backgrounds/mate/nature/{name}.jpg"
+                for name in (
+                    "Aqua",
+                    "Blinds",
+                    "Dune",
+                    "FreshFlower",
+                    "Garden",
+                    "GreenMeadow",
+                    "LadyBird",
+                    "RainDrops",
+                    "Storm",
+                    "TwoWings",
+                    "Wood",
+                    "YellowFlower",
+                )
+            ],
+        ),
+    )
+    for path in paths
+)
+
+
+def _regions(image: Image.Image, rng: random.Random, native: int, per_photo: int) -> list[tuple[str, Image.Image]]:
+    """Native-resolution crops plus one crop of the photo downscaled by 2 (multiples of 8 so every AE fits)."""
+    out: list[tuple[str, Image.Image]] = []
+    for index in range(per_photo):
+        w, h = image.size
+        cw, ch = min(native, w) // 8 * 8, min(native, h) // 8 * 8
+        x, y = rng.randrange(0, w - cw + 1), rng.randrange(0, h - ch + 1)
+        out.append((f"native{index}", image.crop((x, y, x + cw, y + ch))))
+    half = image.reduce(2)
+    w, h = half.size
+    cw, ch = min(2 * native // 1.5, w) // 8 * 8, min(2 * native // 1.5, h) // 8 * 8
+    cw, ch = int(cw), int(ch)
+    x, y = rng.randrange(0, w - cw + 1), rng.randrange(0, h - ch + 1)
+    out.append(("half", half.crop((x, y, x + cw, y + ch))))
+    return out
+
+
+def _to_tensor(image: Image.Image) -> torch.Tensor:
+    return torch.from_numpy(np.asarray(image, dtype=np.float32) / 255.0).permute(2, 0, 1)
+
+
+def train_autoencoder(
+    spec: AutoencoderSpec, images: list[Image.Image], *, seconds: float, seed: int, patch: int = 64
+) -> ConvAutoencoder:
+    """Train one autoencoder on random patches of ``images`` for about ``seconds`` of wall time (L1 loss)."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    arrays = [np.asarray(image) for image in images]
+    model = ConvAutoencoder(spec)
+    optimiser = torch.optim.Adam(model.parameters(), lr=2e-3)
+    started, step = time.monotonic(), 0
+    while time.monotonic() - started < seconds:
+        batch = []
+        for _ in range(16):
+            array = arrays[rng.integers(len(arrays))]
+            y, x = rng.integers(0, array.shape[0] - patch + 1), rng.integers(0, array.shape[1] - patch + 1)
+            batch.append(array[y : y + patch, x : x + patch])
+        x_batch = torch.from_numpy(np.stack(batch).astype(np.float32) / 255.0).permute(0, 3, 1, 2)
+        loss = (model(x_batch) - x_batch).abs().mean()
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        step += 1
+        if step % 200 == 0:
+            print(f"  {spec.name}: step {step}, L1 {loss.item():.4f}", flush=True)
+    print(f"  {spec.name}: {step} steps in {time.monotonic() - started:.0f} s, last L1 {loss.item():.4f}", flush=True)
+    return model.eval()
+
+
+@torch.no_grad()
+def reconstruct(model: ConvAutoencoder, image: Image.Image) -> Image.Image:
+    """Pass a whole region through ``model``; returns an 8-bit RGB image of the same size."""
+    out = model(_to_tensor(image)[None])[0]
+    return Image.fromarray((out.permute(1, 2, 0).numpy() * 255.0 + 0.5).clip(0, 255).astype(np.uint8))
+
+
+def build(out: Path, *, seed: int = 0, native: int = 768, per_photo: int = 2, ae_seconds: float = 120.0) -> Path:
+    """Write the dataset under ``out`` and return the manifest path."""
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    rng = random.Random(seed)
+    (out / "real").mkdir(parents=True, exist_ok=True)
+    rows: list[dict[str, str]] = []
+    regions: list[tuple[str, Image.Image]] = []
+    for package, path, licence in PHOTO_SOURCES:
+        source = Path(path)
+        if not source.is_file():
+            raise FileNotFoundError(f"Photo source {source} is missing. Install it with: apt-get install {package}")
+        photo = ImageOps.exif_transpose(Image.open(source)).convert("RGB")
+        # KDE names every file after its size, so its photo's name is the folder 3 levels up.
+        stem = source.parents[2].name if package == "plasma-workspace-wallpapers" else source.stem
+        group = f"{package}:{stem}"
+        for suffix, region in _regions(photo, rng, native, per_photo):
+            name = f"{stem}__{suffix}.png"
+            region.save(out / "real" / name)
+            regions.append((name, region))
+            rows.append(
+                dict(
+                    file=f"real/{name}",
+                    label="real",
+                    generator_or_source=package,
+                    group=group,
+                    source=f"{package}:{path}",
+                    license=licence,
+                )
+            )
+    print(f"{len(regions)} real regions from {len(PHOTO_SOURCES)} photos", flush=True)
+    real_rows = list(rows)
+    for index, spec in enumerate(DEFAULT_SPECS):
+        # Upsamplers (pooling encoders) converge much faster than autoencoders: half the time is enough.
+        seconds = ae_seconds if spec.encoder == "conv" else ae_seconds / 2
+        model = train_autoencoder(spec, [region for _, region in regions], seconds=seconds, seed=seed + index)
+        (out / "fake" / spec.name).mkdir(parents=True, exist_ok=True)
+        for (name, region), real_row in zip(regions, real_rows, strict=True):
+            reconstruct(model, region).save(out / "fake" / spec.name / name)
+            rows.append(
+                dict(
+                    real_row,
+                    file=f"fake/{spec.name}/{name}",
+                    label="fake",
+                    generator_or_source=spec.name,
+                    license=f"made here from {real_row['source']}",
+                )
+            )
+    manifest = out / "manifest.csv"
+    with manifest.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return manifest
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ae-seconds", type=float, default=120.0, help="training time per autoencoder")
+    parser.add_argument("--per-photo", type=int, default=2, help="native-resolution regions per photo")
+    args = parser.parse_args()
+    print(build(args.out, seed=args.seed, ae_seconds=args.ae_seconds, per_photo=args.per_photo))
+
+
+if __name__ == "__main__":
+    main()

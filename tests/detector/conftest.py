@@ -1,0 +1,44 @@
+"""Shared fixtures for detector tests: a tiny labelled dataset made here, the shipped detector folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO / ".." / "shared"
+SHIPPED = REPO / "detector" / "weights" / "npr-mnv3s-aligned"
+
+
+def make_tiny_dataset(root: Path, n_per_class: int = 4, size: int = 96, seed: int = 0) -> Path:
+    """real/: smooth random textures; fake/toy/: the same textures at half size, nearest-upsampled 2x.
+
+    The fakes carry exactly the trace the NPR stem exposes, so a few steps of training can move on them.
+    """
+    rng = np.random.default_rng(seed)
+    (root / "real").mkdir(parents=True, exist_ok=True)
+    (root / "fake" / "toy").mkdir(parents=True, exist_ok=True)
+    for index in range(n_per_class):
+        base = rng.integers(0, 256, (size // 8, size // 8, 3), dtype=np.uint8)
+        texture = Image.fromarray(base).resize((size, size), Image.Resampling.BICUBIC)
+        noisy = np.asarray(texture, dtype=np.float32) + rng.normal(0, 6, (size, size, 3))
+        real = Image.fromarray(noisy.clip(0, 255).astype(np.uint8))
+        real.save(root / "real" / f"src{index}__real.png")
+        fake = real.resize((size // 2, size // 2), Image.Resampling.BOX).resize((size, size), Image.Resampling.NEAREST)
+        fake.save(root / "fake" / "toy" / f"src{index}__fake.png")
+    return root
+
+
+@pytest.fixture
+def tiny_dataset(tmp_path: Path) -> Path:
+    return make_tiny_dataset(tmp_path / "tiny")
+
+
+@pytest.fixture
+def shipped_detector_dir() -> Path:
+    if not (SHIPPED / "detector.json").is_file():
+        pytest.fail(f"The shipped detector is missing at {SHIPPED}; the repository must include it.")
+    return SHIPPED

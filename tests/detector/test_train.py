@@ -1,0 +1,65 @@
+"""Training a few steps on a tiny generated dataset, per-epoch metrics, and an exact resume after a kill."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from detector.train import TrainCfg, train
+from detector.transforms import AugmentCfg
+
+
+def _cfg(data, out, **kw):
+    return TrainCfg(
+        data=(str(data),),
+        out=str(out),
+        backbone="mobilenetv3_small_050",
+        crop=64,
+        batch_size=8,
+        crops_per_image=2,
+        epochs=2,
+        steps_per_epoch=2,
+        val_fraction=0.5,
+        val_crops=1,
+        augment=AugmentCfg(crop=64),
+        **kw,
+    )
+
+
+def test_training_writes_metrics_checkpoint_and_weights(tiny_dataset, tmp_path):
+    result = train(_cfg(tiny_dataset, tmp_path / "run"), log=lambda _: None)
+    lines = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [m["epoch"] for m in lines] == [0, 1]
+    assert {"train_loss", "val_auroc", "val_loss"} <= set(lines[0])
+    assert result.weights.is_file() and (tmp_path / "run" / "last.pt").is_file()
+    assert not list((tmp_path / "run").glob("*.tmp"))
+
+
+class _Killed(Exception):
+    pass
+
+
+def test_a_killed_run_resumes_to_the_same_weights(tiny_dataset, tmp_path):
+    straight = train(_cfg(tiny_dataset, tmp_path / "straight"), log=lambda _: None)
+
+    def kill_during_second_epoch(message):
+        if message.startswith("{") and json.loads(message)["epoch"] == 1:
+            raise _Killed  # after epoch 1's metrics, before its checkpoint: like a kill mid-epoch
+
+    with pytest.raises(_Killed):
+        train(_cfg(tiny_dataset, tmp_path / "killed"), log=kill_during_second_epoch)
+    resumed_log = []
+    resumed = train(_cfg(tiny_dataset, tmp_path / "killed"), log=resumed_log.append)
+    assert any("resumed" in line for line in resumed_log)
+    a, b = load_file(str(straight.weights)), load_file(str(resumed.weights))
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], msg=f"weights differ after resume at {key}")
+
+
+def test_resume_refuses_a_checkpoint_of_another_config(tiny_dataset, tmp_path):
+    train(_cfg(tiny_dataset, tmp_path / "run"), log=lambda _: None)
+    with pytest.raises(ValueError, match="another config"):
+        train(_cfg(tiny_dataset, tmp_path / "run", lr=1e-4), log=lambda _: None)
