@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from detector.autoencoders import DEFAULT_SPECS, AutoencoderSpec, ConvAutoencoder
+from detector.autoencoders import DEFAULT_SPECS, SPECS_BY_NAME, AutoencoderSpec, ConvAutoencoder
 
 #: (Debian package, file, licence as stated in the package's copyright file). Photographs only: the
 #: packages' renders, vector art and abstract wallpapers are left out on purpose.
@@ -127,16 +127,16 @@ def _to_tensor(image: Image.Image) -> torch.Tensor:
 
 
 def train_autoencoder(
-    spec: AutoencoderSpec, images: list[Image.Image], *, seconds: float, seed: int, patch: int = 64
+    spec: AutoencoderSpec, images: list[Image.Image], *, steps: int, seed: int, patch: int = 64
 ) -> ConvAutoencoder:
-    """Train one autoencoder on random patches of ``images`` for about ``seconds`` of wall time (L1 loss)."""
+    """Train one autoencoder on ``steps`` batches of 16 random patches of ``images`` (Adam, L1 loss)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     arrays = [np.asarray(image) for image in images]
     model = ConvAutoencoder(spec)
     optimiser = torch.optim.Adam(model.parameters(), lr=2e-3)
     started, step = time.monotonic(), 0
-    while time.monotonic() - started < seconds:
+    while step < steps:
         batch = []
         for _ in range(16):
             array = arrays[rng.integers(len(arrays))]
@@ -161,9 +161,20 @@ def reconstruct(model: ConvAutoencoder, image: Image.Image) -> Image.Image:
     return Image.fromarray((out.permute(1, 2, 0).numpy() * 255.0 + 0.5).clip(0, 255).astype(np.uint8))
 
 
-def build(out: Path, *, seed: int = 0, native: int = 768, per_photo: int = 2, ae_seconds: float = 120.0) -> Path:
-    """Write the dataset under ``out`` and return the manifest path."""
-    torch.set_num_threads(max(1, torch.get_num_threads()))
+def build(
+    out: Path,
+    *,
+    seed: int = 0,
+    native: int = 768,
+    per_photo: int = 2,
+    ae_steps: int = 750,
+    specs: tuple[AutoencoderSpec, ...] = DEFAULT_SPECS,
+) -> Path:
+    """Write the dataset under ``out`` and return the manifest path.
+
+    A family whose folder already holds every reconstruction is not trained again (a build can be resumed
+    or extended with more ``specs``; reals are re-derived identically from ``seed``).
+    """
     rng = random.Random(seed)
     (out / "real").mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, str]] = []
@@ -192,13 +203,17 @@ def build(out: Path, *, seed: int = 0, native: int = 768, per_photo: int = 2, ae
             )
     print(f"{len(regions)} real regions from {len(PHOTO_SOURCES)} photos", flush=True)
     real_rows = list(rows)
-    for index, spec in enumerate(DEFAULT_SPECS):
-        # Upsamplers (pooling encoders) converge much faster than autoencoders: half the time is enough.
-        seconds = ae_seconds if spec.encoder == "conv" else ae_seconds / 2
-        model = train_autoencoder(spec, [region for _, region in regions], seconds=seconds, seed=seed + index)
-        (out / "fake" / spec.name).mkdir(parents=True, exist_ok=True)
-        for (name, region), real_row in zip(regions, real_rows, strict=True):
-            reconstruct(model, region).save(out / "fake" / spec.name / name)
+    for spec in specs:
+        folder = out / "fake" / spec.name
+        if not all((folder / name).is_file() for name, _ in regions):
+            # Upsamplers (pooling encoders) converge much faster than autoencoders: fewer steps are enough.
+            steps = ae_steps if spec.encoder == "conv" else ae_steps * 2 // 3
+            index = list(SPECS_BY_NAME).index(spec.name)
+            model = train_autoencoder(spec, [region for _, region in regions], steps=steps, seed=seed + index)
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, region in regions:
+                reconstruct(model, region).save(folder / name)
+        for (name, _), real_row in zip(regions, real_rows, strict=True):
             rows.append(
                 dict(
                     real_row,
@@ -220,10 +235,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--ae-seconds", type=float, default=120.0, help="training time per autoencoder")
+    parser.add_argument("--ae-steps", type=int, default=750, help="training steps per autoencoder")
+    parser.add_argument("--specs", default=",".join(s.name for s in DEFAULT_SPECS), help="decoder families")
     parser.add_argument("--per-photo", type=int, default=2, help="native-resolution regions per photo")
     args = parser.parse_args()
-    print(build(args.out, seed=args.seed, ae_seconds=args.ae_seconds, per_photo=args.per_photo))
+    specs = tuple(SPECS_BY_NAME[name] for name in args.specs.split(","))
+    print(build(args.out, seed=args.seed, ae_steps=args.ae_steps, per_photo=args.per_photo, specs=specs))
 
 
 if __name__ == "__main__":

@@ -159,7 +159,7 @@ def _evaluate(model, crops: torch.Tensor, owners: np.ndarray, labels: np.ndarray
     logits = torch.cat([model(chunk.to(device)).cpu() for chunk in crops.split(64)]).numpy()
     per_image = np.array([logits[owners == i].mean() for i in range(len(labels))])
     loss = float(bce_loss(torch.from_numpy(per_image), torch.from_numpy(labels)))
-    auroc = float(roc_auc_score(labels, per_image)) if len(set(labels)) == 2 else float("nan")
+    auroc = float(roc_auc_score(labels, per_image)) if len(set(labels)) == 2 else None  # one class: undefined
     accuracy = float(((per_image > 0).astype(int) == labels).mean())
     model.train()
     return {"val_loss": loss, "val_auroc": auroc, "val_accuracy": accuracy, "val_images": len(labels)}
