@@ -24,6 +24,7 @@ import click
 @click.option("--calibrate-on", type=click.Path(exists=True, file_okay=False), help="Dataset to calibrate on.")
 @click.option("--target-fpr", default=0.05, show_default=True, help="FPR on real photos the threshold is set for.")
 @click.option("--n-tiles", default=16, show_default=True, help="Tiles scored per image by the packaged detector.")
+@click.option("--name", default="npr_mnv3s.custom", show_default=True, help="Registry name of the packaged detector.")
 def train(
     data,
     out,

@@ -42,16 +42,18 @@ class AutoencoderSpec:
 DEFAULT_SPECS: tuple[AutoencoderSpec, ...] = (
     AutoencoderSpec("up-nearest-f2", factor=2, latent_channels=3, upsample="nearest", encoder="pool"),
     AutoencoderSpec("up-transposed-f2", factor=2, latent_channels=3, upsample="transposed", encoder="pool"),
-    AutoencoderSpec("up-bilinear-f4", factor=4, latent_channels=3, upsample="bilinear", encoder="pool"),
 )
 
 #: Learned-encoder autoencoders, closer to a latent-diffusion VAE but left out of the shipped model: after
 #: the 750 steps this machine could afford (2 min on 2 shared cores) their reconstructions still had wrong
 #: colours (mean absolute error 32 levels), i.e. they were not aligned with the real photos, and each costs
 #: about 2.5 s per 0.6-1 MP region to run. They need far longer training (e.g. on a GPU) to be useful.
+#: ``up-bilinear-f4`` was left out for time too (and a 4x upsampler's output is blurrier than its photo, which
+#: teaches "blur means generated").
 EXTRA_SPECS: tuple[AutoencoderSpec, ...] = (
     AutoencoderSpec("ae-nearest-f4", factor=4, latent_channels=8, upsample="nearest"),
     AutoencoderSpec("ae-transposed-f4", factor=4, latent_channels=8, upsample="transposed"),
+    AutoencoderSpec("up-bilinear-f4", factor=4, latent_channels=3, upsample="bilinear", encoder="pool"),
 )
 
 SPECS_BY_NAME = {spec.name: spec for spec in DEFAULT_SPECS + EXTRA_SPECS}

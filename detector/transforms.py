@@ -35,8 +35,8 @@ class AugmentCfg:
     crop: int = 128
     p_resize: float = 0.25
     resize_range: tuple[float, float] = (0.5, 1.5)
-    p_blur: float = 0.1
-    blur_range: tuple[float, float] = (0.3, 1.0)
+    p_blur: float = 0.25
+    blur_range: tuple[float, float] = (0.3, 1.2)
     p_noise: float = 0.1
     noise_range: tuple[float, float] = (1.0, 3.0)
     p_jpeg: float = 0.8

@@ -38,6 +38,16 @@ def tiny_dataset(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def repo_root() -> Path:
+    return REPO
+
+
+@pytest.fixture
+def wild_dev() -> Path:
+    return SHARED / "data" / "wild-dev"
+
+
+@pytest.fixture
 def shipped_detector_dir() -> Path:
     if not (SHIPPED / "detector.json").is_file():
         pytest.fail(f"The shipped detector is missing at {SHIPPED}; the repository must include it.")

@@ -24,8 +24,6 @@ from provenance.asset import load_asset
 from provenance.pipeline import analyze
 from provenance.report import load_report_schema, to_json_line
 
-from .conftest import REPO
-
 
 def _textured(width: int, height: int, seed: int = 0) -> Image.Image:
     rng = np.random.default_rng(seed)
@@ -91,7 +89,7 @@ def test_missing_sha256_is_refused(shipped_detector_dir, tmp_path):
         load_detector(copy)
 
 
-def test_inference_never_imports_torch_or_timm():
+def test_inference_never_imports_torch_or_timm(repo_root):
     code = (
         "import sys\n"
         "from PIL import Image\n"
@@ -101,7 +99,7 @@ def test_inference_never_imports_torch_or_timm():
         "assert 0 <= p[0] <= 1\n"
         "print(sorted(m for m in ('torch', 'timm', 'torchvision') if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], cwd=repo_root, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
