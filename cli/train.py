@@ -24,6 +24,7 @@ import click
 @click.option("--calibrate-on", type=click.Path(exists=True, file_okay=False), help="Dataset to calibrate on.")
 @click.option("--target-fpr", default=0.05, show_default=True, help="FPR on real photos the threshold is set for.")
 @click.option("--n-tiles", default=16, show_default=True, help="Tiles scored per image by the packaged detector.")
+@click.option("--threads", type=int, default=None, help="torch CPU threads (1 is fastest on a busy 2-core box).")
 @click.option("--name", default="npr_mnv3s.custom", show_default=True, help="Registry name of the packaged detector.")
 def train(
     data,
@@ -42,6 +43,8 @@ def train(
     calibrate_on,
     target_fpr,
     n_tiles,
+    threads,
+    name,
 ):
     """Train on DATA folders (each with real/ and fake/ sub-folders, optionally a manifest.csv).
 
@@ -49,6 +52,8 @@ def train(
     resumes from OUT/last.pt. With --package the trained model is exported to ONNX with its config, and with
     --calibrate-on its probabilities, threshold and bands are fitted on that dataset.
     """
+    import torch
+
     from detector.train import TrainCfg
     from detector.train import train as run_training
     from detector.transforms import AugmentCfg
@@ -67,6 +72,8 @@ def train(
         max_minutes=max_minutes,
         augment=AugmentCfg(crop=crop),
     )
+    if threads:
+        torch.set_num_threads(threads)
     result = run_training(cfg, resume=resume, log=click.echo)
     click.echo(f"weights: {result.weights} ({result.elapsed_s / 60:.1f} min)")
     if package_dir:
@@ -75,7 +82,7 @@ def train(
         from detector.train import load_trained
 
         detector_cfg = DetectorCfg(
-            name="npr_mnv3s.custom",
+            name=name,
             input_size=crop,
             n_crops=n_tiles,
             mean=(0, 0, 0),

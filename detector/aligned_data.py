@@ -32,7 +32,7 @@ PHOTO_SOURCES: tuple[tuple[str, str, str], ...] = tuple(
     for package, licence, paths in (
         (
             "plasma-workspace-wallpapers",
-            "see /usr/share/doc/plasma-workspace-wallpapers/copyright (LGPL-3 / CC-BY-SA per image)",
+            "GPL-2+ (Debian copyright file of the package, Files: *)",
             [
                 f"/usr/share/wallpapers/{name}/contents/images/2560x1600.jpg"
                 for name in (
@@ -52,7 +52,7 @@ PHOTO_SOURCES: tuple[tuple[str, str, str], ...] = tuple(
         ),
         (
             "lomiri-wallpapers-16.04",
-            "CC-BY-SA-3.0 (Ubuntu free culture showcase), see its copyright file",
+            "CC-BY-4.0, CC-BY-SA-4.0 or CC0-1.0 per file (Debian copyright file of the package)",
             [
                 f"/usr/share/backgrounds/{name}.jpg"
                 for name in (
@@ -73,7 +73,7 @@ PHOTO_SOURCES: tuple[tuple[str, str, str], ...] = tuple(
         ),
         (
             "lomiri-wallpapers-20.04",
-            "CC-BY-SA-4.0 (Ubuntu free culture showcase), see its copyright file",
+            "CC-BY-SA-3.0 (Debian copyright file of the package)",
             [
                 "/usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg",
                 "/usr/share/backgrounds/Painting-Colors_by__herobrine7gamer.jpg",
@@ -81,7 +81,7 @@ PHOTO_SOURCES: tuple[tuple[str, str, str], ...] = tuple(
         ),
         (
             "mate-backgrounds",
-            "GPL-2+ / CC-BY-SA per image, see /usr/share/doc/mate-backgrounds/copyright",
+            "GPL-2+ (Debian copyright file of the package)",
             [
                 f"/usr/share/backgrounds/mate/nature/{name}.jpg"
                 for name in (

@@ -63,3 +63,40 @@ def test_resume_refuses_a_checkpoint_of_another_config(tiny_dataset, tmp_path):
     train(_cfg(tiny_dataset, tmp_path / "run"), log=lambda _: None)
     with pytest.raises(ValueError, match="another config"):
         train(_cfg(tiny_dataset, tmp_path / "run", lr=1e-4), log=lambda _: None)
+
+
+def test_veracity_train_packages_a_loadable_detector(tiny_dataset, tmp_path):
+    from click.testing import CliRunner
+
+    from cli.main import main
+    from detector.inference import load_detector
+
+    args = [
+        "train",
+        str(tiny_dataset),
+        "--out",
+        str(tmp_path / "run"),
+        "--epochs",
+        "1",
+        "--steps-per-epoch",
+        "1",
+        "--batch-size",
+        "8",
+        "--crop",
+        "64",
+        "--backbone",
+        "mobilenetv3_small_050",
+        "--name",
+        "npr_mnv3s.tiny",
+        "--package",
+        str(tmp_path / "det"),
+        "--calibrate-on",
+        str(tiny_dataset),
+        "--n-tiles",
+        "4",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    detector = load_detector(tmp_path / "det")
+    assert detector.name == "npr_mnv3s.tiny" and detector.cfg.calibrated
+    assert detector.cfg.bands[1] == detector.cfg.threshold
