@@ -51,6 +51,7 @@ class TrainCfg:
         device: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.
         max_minutes: stop after the epoch during which this wall time is passed (``None``: no limit).
         exclude_groups: source groups left out entirely (e.g. a wild-dev fold being evaluated).
+        init_weights: a ``model.safetensors`` to start from (fine-tuning) instead of a random initialisation.
         augment: the augmentation settings.
     """
 
@@ -70,6 +71,7 @@ class TrainCfg:
     device: str = "auto"
     max_minutes: float | None = None
     exclude_groups: tuple[str, ...] = ()
+    init_weights: str | None = None
     augment: AugmentCfg = field(default_factory=AugmentCfg)
 
     def __post_init__(self) -> None:
@@ -186,7 +188,12 @@ def train(cfg: TrainCfg, *, resume: bool = True, log=print) -> TrainResult:
     log(f"train: {len(real)} real + {len(fake)} generated images; validation: {len(val_samples)} images; {device}")
     val = _validation_set(val_samples, cfg) if val_samples else None
 
-    model = build_model(cfg.backbone).to(device)
+    model = build_model(cfg.backbone)
+    if cfg.init_weights:
+        from safetensors.torch import load_file
+
+        model.load_state_dict(load_file(cfg.init_weights))
+    model = model.to(device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     total = cfg.epochs * cfg.steps_per_epoch
     warmup = max(1, total // 50)
