@@ -89,11 +89,10 @@ def calibrate_folder(folder, dataset, *, target_fpr: float = 0.05, band_width: f
     Returns:
         dict with the fitted calibration, threshold, bands and out-of-fold figures (see `grouped_figures`).
     """
-    import json
     from pathlib import Path
 
     from detector.data import group_folds, load_image, read_dataset
-    from detector.inference import CFG_FILE, load_detector
+    from detector.inference import load_detector
 
     folder = Path(folder)
     detector = load_detector(folder)
@@ -101,27 +100,41 @@ def calibrate_folder(folder, dataset, *, target_fpr: float = 0.05, band_width: f
     logits = np.array([detector.image_logit(load_image(s.path)) for s in samples])
     labels = np.array([s.label for s in samples])
     folds = np.array(group_folds(samples, n_folds))
+    fitted = save_calibration(
+        folder, logits, labels, fitted_on=Path(dataset).name, target_fpr=target_fpr, band_width=band_width
+    )
+    return {**fitted, "out_of_fold": grouped_figures(logits, labels, folds, target_fpr=target_fpr)}
+
+
+def save_calibration(folder, logits, labels, *, fitted_on: str, target_fpr: float = 0.05, band_width: float = 0.25):
+    """Fit Platt calibration, the threshold for ``target_fpr`` and the bands on (logit, label) pairs; save them
+    into ``folder/detector.json``. The logits may come from other models (e.g. out-of-fold fine-tuned models).
+    """
+    import json
+    from pathlib import Path
+
+    from detector.config import DetectorCfg
+    from detector.inference import CFG_FILE
+
+    cfg_path = Path(folder) / CFG_FILE
+    cfg = DetectorCfg.from_dict(json.loads(cfg_path.read_text(encoding="utf-8")))
+    logits, labels = np.asarray(logits), np.asarray(labels)
     calibration = fit_platt(logits, labels)
     p = calibration.apply(logits)
     threshold = threshold_for_fpr(p[labels == 0], target_fpr)
     bands = (max(0.0, min(threshold - band_width, 0.5)), threshold)
-    cfg = detector.cfg.replace(
+    cfg = cfg.replace(
         threshold=threshold,
         bands=bands,
         calibrated=True,
         params={
-            **detector.cfg.params,
-            "calibration": {**calibration.to_dict(), "fitted_on": Path(dataset).name, "images": len(samples)},
+            **cfg.params,
+            "calibration": {**calibration.to_dict(), "fitted_on": fitted_on, "images": int(len(labels))},
             "target_fpr": target_fpr,
         },
     )
-    (folder / CFG_FILE).write_text(json.dumps(cfg.to_dict(), indent=2) + "\n", encoding="utf-8")
-    return {
-        "calibration": calibration.to_dict(),
-        "threshold": threshold,
-        "bands": list(bands),
-        "out_of_fold": grouped_figures(logits, labels, folds, target_fpr=target_fpr),
-    }
+    cfg_path.write_text(json.dumps(cfg.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return {"calibration": calibration.to_dict(), "threshold": threshold, "bands": list(bands)}
 
 
 def grouped_figures(logits: np.ndarray, labels: np.ndarray, folds: np.ndarray, *, target_fpr: float = 0.05) -> dict:

@@ -67,6 +67,9 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=5e-4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--final", action="store_true", help="also fine-tune the final model on all data")
+    parser.add_argument("--package", type=Path, help="with --final: write the final detector folder here")
+    parser.add_argument("--name", default="npr_mnv3s.custom", help="registry name of the packaged detector")
+    parser.add_argument("--target-fpr", type=float, default=0.05)
     args = parser.parse_args()
     torch.set_num_threads(1)
     samples = read_dataset(args.data)
@@ -98,7 +101,31 @@ def main() -> None:
                 f"ECE {figures['ece']:.3f}"
             )
     if args.final:
-        train(finetune_cfg(args.base, data, args.out / "final", (), args), log=print)
+        final = train(finetune_cfg(args.base, data, args.out / "final", (), args), log=print)
+        if args.package:
+            package_final(final.weights, args.package, args.name, logits["original"], labels, args)
+
+
+def package_final(weights: Path, folder: Path, name: str, oof_logits: np.ndarray, labels: np.ndarray, args) -> None:
+    """Export the final model and calibrate it on the out-of-fold logits (scores by models that never saw
+    the image), so the shipped probabilities, threshold and bands are not fitted on the model's training set."""
+    from detector.calibrate import save_calibration
+    from detector.config import DetectorCfg
+    from detector.onnx_export import package_detector
+
+    cfg = DetectorCfg(
+        name=name,
+        input_size=128,
+        n_crops=16,
+        mean=(0, 0, 0),
+        std=(1, 1, 1),
+        params={"backbone": "mobilenetv3_small_100", "stem": "npr", "aggregate": "mean_logit"},
+    )
+    package_detector(load_trained(weights), weights, folder, cfg)
+    fitted = save_calibration(
+        folder, oof_logits, labels, fitted_on=f"{Path(args.data).name} (out-of-fold)", target_fpr=args.target_fpr
+    )
+    print(json.dumps(fitted, indent=2))
 
 
 if __name__ == "__main__":
