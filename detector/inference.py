@@ -29,8 +29,8 @@ TORCH_FILE = "model.safetensors"
 CFG_FILE = "detector.json"
 
 #: The shipped model's folder, relative to this package.
-DEFAULT_DETECTOR_DIR = Path(__file__).resolve().parent / "weights" / "npr-mnv3s-aligned"
-DEFAULT_DETECTOR_NAME = "npr_mnv3s.aligned_v1"
+DEFAULT_DETECTOR_DIR = Path(__file__).resolve().parent / "weights" / "npr-mnv3s-v1"
+DEFAULT_DETECTOR_NAME = "npr_mnv3s.v1"
 
 #: ONNX Runtime threads per process; one thread per worker process is fastest here (PERFORMANCE-NOTES).
 THREADS_ENV = "VERACITY_ORT_THREADS"

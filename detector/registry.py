@@ -305,7 +305,7 @@ BUILTIN_DETECTORS: dict[str, str] = {
     "dct.frank2020": "detector.baselines:create_dct",
     "provenance.signals": "benchmarks.pipeline_detectors:create_provenance_detector",
     "veracity.pipeline": "benchmarks.pipeline_detectors:create_pipeline_detector",
-    "npr_mnv3s.aligned_v1": "detector.inference:create_default_detector",
+    "npr_mnv3s.v1": "detector.inference:create_default_detector",
 }
 
 

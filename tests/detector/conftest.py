@@ -10,7 +10,7 @@ from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO / ".." / "shared"
-SHIPPED = REPO / "detector" / "weights" / "npr-mnv3s-aligned"
+SHIPPED = REPO / "detector" / "weights" / "npr-mnv3s-v1"
 
 
 def make_tiny_dataset(root: Path, n_per_class: int = 4, size: int = 96, seed: int = 0) -> Path:
