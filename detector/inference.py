@@ -85,7 +85,9 @@ class ForensicOnnxDetector(BaseDetector):
         options.inter_op_num_threads = 1
         self._session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self._calibration = PlattCalibration.from_dict(cfg.params.get("calibration", {"a": 1.0, "b": 0.0}))
-        self._last: tuple[int, dict[str, Any]] | None = None  # score_asset scores, then explains the same image
+        # score_asset scores, then explains the same image: keep the last one (a strong reference, so that an
+        # id() reused by a later image can never return a stale score).
+        self._last: tuple[Image.Image, dict[str, Any]] | None = None
 
     def tile_logits(self, image: Image.Image) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
         """Raw logits of each tile of ``image`` and the tiles' boxes."""
@@ -97,13 +99,13 @@ class ForensicOnnxDetector(BaseDetector):
         return float(self._score(image)["logit"])
 
     def _score(self, image: Image.Image) -> dict[str, Any]:
-        if self._last is not None and self._last[0] == id(image):
+        if self._last is not None and self._last[0] is image:
             return self._last[1]
         if min(image.size) < MIN_SIDE:
             raise ValueError(f"An image of {image.width}x{image.height} is too small to classify (< {MIN_SIDE} px).")
         logits, boxes = self.tile_logits(image)
         result = {"logit": float(logits.mean()), "tile_logits": logits, "boxes": boxes}
-        self._last = (id(image), result)
+        self._last = (image, result)
         return result
 
     def _predict_proba(self, images: list[Image.Image]) -> np.ndarray:

@@ -114,3 +114,10 @@ def test_classifier_signal_has_band_and_tiles_and_report_validates(shipped_detec
     report = analyze(path, detector=detector)
     jsonschema.validate(json.loads(to_json_line(report)), load_report_schema())
     assert report.verdict.label in ("likely-generated", "inconclusive", "likely-real")
+
+
+def test_scores_of_short_lived_images_are_never_mixed_up(shipped_detector_dir):
+    detector = load_detector(shipped_detector_dir)
+    expected = [detector.image_logit(_textured(256, 256, seed=s)) for s in range(4)]
+    got = [detector.image_logit(_textured(256, 256, seed=s)) for s in range(4)]  # freed at once: ids get reused
+    assert got == expected and len(set(got)) == 4
