@@ -83,8 +83,9 @@ def calibrate_folder(folder, dataset, *, target_fpr: float = 0.05, band_width: f
     """Fit the calibration, threshold and bands of a detector folder on a labelled dataset and save them.
 
     The threshold is the one that keeps the false-positive rate on ``dataset``'s real photos at or under
-    ``target_fpr`` (after calibration). Bands: ``likely-generated`` from the threshold up, ``likely-real``
-    under ``threshold - band_width`` (calibrated probabilities), ``inconclusive`` between.
+    ``target_fpr`` (after calibration). Bands: ``likely-generated`` from the threshold up; ``likely-real``
+    under the score that at most ``target_fpr`` of the generated images fall below (and at least
+    ``band_width`` under the threshold); ``inconclusive`` between.
 
     Returns:
         dict with the fitted calibration, threshold, bands and out-of-fold figures (see `grouped_figures`).
@@ -122,7 +123,10 @@ def save_calibration(folder, logits, labels, *, fitted_on: str, target_fpr: floa
     calibration = fit_platt(logits, labels)
     p = calibration.apply(logits)
     threshold = threshold_for_fpr(p[labels == 0], target_fpr)
-    bands = (max(0.0, min(threshold - band_width, 0.5)), threshold)
+    # "likely-real" only under the score that at most target_fpr of the generated images fall below (the mirror
+    # of the threshold), and at least band_width under the threshold: a weak model then says "inconclusive".
+    low = float(np.quantile(p[labels == 1], target_fpr, method="lower")) if (labels == 1).any() else 0.0
+    bands = (max(0.0, min(low, threshold - band_width)), threshold)
     cfg = cfg.replace(
         threshold=threshold,
         bands=bands,
