@@ -97,3 +97,12 @@ def test_bootstrap_interval_is_deterministic_and_brackets_the_value():
     low, high = a["auroc"].ci
     assert low <= a["auroc"].value <= high and high - low < 0.3
     assert a["auroc"].to_dict()["ci95"] == [low, high]
+
+
+def test_fast_paths_equal_sklearn_on_random_scores():
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 300)
+    p = np.round(rng.random(300), 2)  # ties included
+    assert _value("auroc", y, p).value == pytest.approx(skm.roc_auc_score(y, p), abs=1e-12)
+    assert _value("balanced_acc", y, p).value == pytest.approx(skm.balanced_accuracy_score(y, p >= 0.5), abs=1e-12)
+    assert _value("brier", y, p).value == pytest.approx(skm.brier_score_loss(y, p), abs=1e-12)
