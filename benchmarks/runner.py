@@ -142,7 +142,7 @@ def resolve_detectors(
     for entry in config.detectors:
         probe = create_detector(entry.name, checkpoint=entry.checkpoint, **entry.overrides)
         pixel_entry = None
-        if hasattr(probe, "pixel"):  # the full pipeline: its pixel detector may need fitting too
+        if probe.cfg.params.get("pixel_detector"):  # the full pipeline: its pixel detector may need fitting too
             pixel_name = probe.cfg.params["pixel_detector"]
             pixel_entry = DetectorEntry(pixel_name, entry.checkpoint)
             probe = create_detector(pixel_name, checkpoint=entry.checkpoint)
