@@ -169,3 +169,9 @@ def test_killed_run_resumes_without_recomputing_or_duplicating(tmp_path):
     assert result.n_scored == total - len(survived)  # and not computed again
     assert result.throughput["n_rows_resumed"] == len(survived)
     assert {p: p.read_bytes() for p in (out / "models").rglob("detector.json")} == models  # fits reused
+
+
+def test_shipped_wild_dev_config_resolves(shared):
+    cfg = resolve_config(REPO / "benchmarks" / "configs" / "wild-dev.yaml", default_output="unused")
+    assert Path(cfg.data).resolve() == (shared / "data" / "wild-dev").resolve()
+    assert {d.name for d in cfg.detectors} == set(ALL_DETECTORS) and len(cfg.perturbations) == 10
