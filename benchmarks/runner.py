@@ -275,6 +275,8 @@ def _score_all(
         handle.close()
     stats = engine.stats.to_dict()
     stats.update(n_files=len(samples), n_files_scored=len(tasks), n_rows_resumed=scoring.n_resumed)
+    # one "condition" = one (file, perturbation, detector) prediction; tasks_per_s above counts files
+    stats["conditions_per_s"] = round(scoring.n_scored / stats["elapsed_s"], 2) if stats["elapsed_s"] else None
     return stats, scoring.n_scored, scoring.n_cached, scoring.n_errors
 
 
