@@ -15,7 +15,7 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,8 @@ PREDICTIONS = "predictions.jsonl"
 RUN_FILE = "run.json"
 #: Keys of every prediction row, pinned (tests check them).
 ROW_KEYS = (
-    "detector", "elapsed_ms", "error", "fold", "generator", "group", "label", "model_sha256", "p_generated",
-    "path", "perturbation", "seed", "sha256", "signals", "source", "threshold",
+    "detector", "elapsed_ms", "error", "fold", "generator", "group", "label", "media_type", "model_sha256",
+    "p_generated", "path", "perturbation", "seed", "sha256", "signals", "source", "threshold",
 )  # fmt: skip
 
 
@@ -67,6 +67,7 @@ def run_benchmark(config: BenchConfig, *, overwrite: bool = False, progress: boo
     _claim_output(out, identity, overwrite)
     specs = resolve_detectors(config, samples, out, dataset)
     hashes = {s.relpath: _sha256(s.path) for s in samples}
+    samples = [replace(s, meta={**s.meta, "media_type": _media_type(s.path)}) for s in samples]
     thresholds, model_shas = _detector_facts(specs, samples)
 
     stats, n_scored, n_cached, n_errors = _score_all(config, samples, hashes, chains, specs, out, progress)
@@ -127,6 +128,15 @@ def _claim_output(out: Path, identity: dict[str, Any], overwrite: bool) -> None:
 def _sha256(path: str) -> str:
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _media_type(path: str) -> str | None:
+    """MIME type of the original file, sniffed from its bytes: the report checks what the format alone gives."""
+    from provenance.mediatypes import sniff_media_type
+
+    with open(path, "rb") as handle:
+        found = sniff_media_type(handle.read(8192))
+    return found.mime if found else None
 
 
 # -- detectors: which need cross-fitting, and their per-fold checkpoints ---------------------------------------
@@ -361,6 +371,7 @@ def _sample_fields(sample: Sample, hashes: dict[str, str]) -> dict[str, Any]:
     return {
         "path": sample.relpath,
         "sha256": hashes[sample.relpath],
+        "media_type": sample.meta.get("media_type"),
         "label": sample.label,
         "generator": sample.generator,
         "source": sample.source,
