@@ -8,7 +8,9 @@ import click
 
 # name -> "module:attribute"; each module must import without torch.
 LAZY_COMMANDS: dict[str, str] = {
+    "bench": "cli.bench:bench",
     "check": "cli.check:check",
+    "detectors": "cli.detectors:detectors",
     "train": "cli.train:train",
 }
 
