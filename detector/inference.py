@@ -148,3 +148,14 @@ def create_default_detector(*, checkpoint: str | None = None, device: str = "cpu
     ``device`` is accepted for the registry's signature; ONNX Runtime runs this model on the CPU.
     """
     return load_detector(checkpoint or DEFAULT_DETECTOR_DIR, **overrides)
+
+
+def _shipped_cfg() -> DetectorCfg | None:
+    try:
+        return read_detector_cfg(DEFAULT_DETECTOR_DIR)
+    except (OSError, ValueError):
+        return None  # a broken install still lists the name; loading it then says what is wrong
+
+
+# What `veracity detectors` shows without loading the model (the registry reads ``factory.default_cfg``).
+create_default_detector.default_cfg = _shipped_cfg()
