@@ -23,6 +23,7 @@ from provenance.metadata import read_metadata_signal
 from provenance.report import ErrorRecord, ImageInfo, Report
 from provenance.signals import SignalResult, signal_error
 from provenance.verdict import fuse
+from provenance.watermark import read_watermark_signal
 
 
 class PixelDetector(Protocol):
@@ -54,6 +55,7 @@ SignalFn = Callable[[Asset, AnalysisOptions], SignalResult]
 SIGNALS: dict[str, SignalFn] = {
     labels.C2PA: read_c2pa_signal,
     labels.METADATA: read_metadata_signal,
+    labels.WATERMARK: read_watermark_signal,
 }
 
 
