@@ -96,3 +96,17 @@ def test_contexts_are_per_call_not_global() -> None:
     untrusted = read_manifest(SIGNED, trust=TrustSettings.only())
     again = read_manifest(SIGNED, trust=TrustSettings.only(TEST_ANCHORS))
     assert (trusted.state, untrusted.state, again.state) == ("trusted", "valid", "trusted")
+
+
+def test_bundled_list_trusts_google_and_names_the_anchor() -> None:
+    lady = FIXTURES / "media" / "huminify_lady.png"
+    result = verify_manifest(lady, trust=TrustSettings.only(use_default_trust=True))
+    assert result.state == "trusted"
+    assert "Google" in result.trusted_by and "bundled" in result.trusted_by
+
+
+def test_anchor_search_picks_the_right_source_among_several() -> None:
+    trust = TrustSettings(anchor_files=(TEST_ANCHORS,), use_environment=False, use_user_store=False)
+    result = verify_manifest(SIGNED, trust=trust)
+    assert result.state == "trusted"
+    assert "C2PA Test Root CA" in result.trusted_by and "--trust-anchors" in result.trusted_by
