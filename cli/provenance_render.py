@@ -16,7 +16,7 @@ _STATE_LINE = {
 
 def render_manifest(result: ManifestResult, *, tree: bool = False) -> str:
     """Lines for a person: state, location, signer, generator, actions, AI, failures by group, notes."""
-    lines = [f"{result.name}: {_STATE_LINE[result.state]}"]
+    lines = [f"{result.name}: {_headline(result)}"]
     if result.location:
         lines.append(f"  location   : {result.location}" + (f" ({result.remote_url})" if result.remote_url else ""))
     if result.problem:
@@ -61,6 +61,18 @@ def render_manifest(result: ManifestResult, *, tree: bool = False) -> str:
         lines.extend(_tree(result.ingredients, "    "))
     lines.extend(f"  note: {n}" for n in result.notes)
     return "\n".join(lines)
+
+
+def _headline(result: ManifestResult) -> str:
+    if result.state != "absent":
+        return _STATE_LINE[result.state]
+    if result.remote_url:
+        return "Content Credentials stored remotely: NOT fetched, so not checked"
+    if result.problem is not None and result.problem.kind.endswith("NotSupported"):
+        return "No Content Credentials read: the C2PA reader does not support this format"
+    if result.problem is not None:
+        return "No Content Credentials read: the file could not be parsed (damaged or hostile container)"
+    return _STATE_LINE["absent"]
 
 
 def _tree(ingredients: tuple[Ingredient, ...], indent: str) -> list[str]:
