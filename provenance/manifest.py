@@ -198,7 +198,7 @@ def read_manifest(
     source: str | os.PathLike[str] | bytes | Asset,
     *,
     trust: TrustSettings | None = None,
-    sidecar: str | os.PathLike[str] | None = None,
+    sidecar: str | os.PathLike[str] | bool | None = None,
     fragments: Sequence[str | os.PathLike[str]] = (),
     name: str | None = None,
 ) -> ManifestResult:
@@ -208,7 +208,8 @@ def read_manifest(
         source: a path, the file's bytes, or an `Asset` already loaded.
         trust: what to trust and whether remote manifests may be fetched (default `TrustSettings()`).
         sidecar: a ``.c2pa`` manifest store to validate the file against. When ``None`` and the file has no
-            embedded manifest, ``<file>.c2pa`` beside a path input is used if it exists.
+            embedded manifest, ``<file>.c2pa`` beside a path input is used if it exists; ``False`` never
+            looks for one (what a plain SDK read does).
         fragments: media fragments of a fragmented MP4 whose init segment is `source`.
         name: how results name the input.
 
@@ -230,7 +231,7 @@ def verify_manifest(
     source: str | os.PathLike[str] | bytes | Asset,
     *,
     trust: TrustSettings | None = None,
-    sidecar: str | os.PathLike[str] | None = None,
+    sidecar: str | os.PathLike[str] | bool | None = None,
     fragments: Sequence[str | os.PathLike[str]] = (),
     name: str | None = None,
 ) -> ManifestResult:
@@ -276,7 +277,7 @@ def _read_with_sources(
     sources: tuple[TrustSource, ...],
     trust: TrustSettings,
     *,
-    sidecar: str | os.PathLike[str] | None,
+    sidecar: str | os.PathLike[str] | bool | None,
     fragments: Sequence[str | os.PathLike[str]],
 ) -> ManifestResult:
     import c2pa
@@ -424,8 +425,10 @@ def _remote_url(message: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _sidecar_for(asset: Asset, sidecar: str | os.PathLike[str] | None) -> Path | None:
-    if sidecar is not None:
+def _sidecar_for(asset: Asset, sidecar: str | os.PathLike[str] | bool | None) -> Path | None:
+    if sidecar is False:
+        return None
+    if sidecar is not None and sidecar is not True:
         return Path(sidecar)
     if asset.path is None or asset.path.suffix.lower() == ".c2pa":
         return None

@@ -64,7 +64,8 @@ def _expected_error_state(expected: dict) -> str:
 def test_read_agrees_with_reference(expected_file: Path, profile_name: str) -> None:
     expected = json.loads(expected_file.read_text())
     profile = expected["validation"][profile_name]
-    result = read_manifest(_fixture_path(expected), trust=PROFILES[profile_name]())
+    # The references are plain SDK reads, which never look for a sidecar beside the file.
+    result = read_manifest(_fixture_path(expected), trust=PROFILES[profile_name](), sidecar=False)
 
     assert result.location == LOCATIONS[expected["manifest_location"]]
     if "error" in profile:
@@ -158,3 +159,39 @@ def test_hostile_and_malformed_files_give_clear_answers_fast(name: str) -> None:
     assert result.state in ("absent", "invalid")
     if result.problem is not None:
         assert result.problem.kind.startswith("C2paError") and result.problem.message
+
+
+def _extra_reads() -> list[tuple[Path, str, str]]:
+    """(expected file, key, companion file name) for every reference read with a sidecar or a fragment."""
+    import re
+
+    found = []
+    for path in EXPECTED:
+        expected = json.loads(path.read_text())
+        for key, pattern in (("with_sidecar", r'open\("([^"]+\.c2pa)"'), ("with_fragment", r'open\("([^"]+\.m4s)"')):
+            if key in expected:
+                match = re.search(pattern, expected[key]["how"])
+                assert match, f"{path.name}: cannot find the companion file in {expected[key]['how']!r}"
+                found.append((path, key, match.group(1)))
+    return found
+
+
+EXTRA_READS = _extra_reads() if EXPECTED else []
+
+
+@pytest.mark.parametrize("profile_name", list(PROFILES))
+@pytest.mark.parametrize(
+    ("expected_file", "key", "companion"), EXTRA_READS, ids=[f"{p.stem}-{k}" for p, k, _ in EXTRA_READS]
+)
+def test_sidecar_and_fragment_reads_agree(expected_file: Path, key: str, companion: str, profile_name: str) -> None:
+    expected = json.loads(expected_file.read_text())
+    reference = expected[key]["validation"][profile_name]
+    media = _fixture_path(expected)
+    extra = (
+        {"sidecar": media.parent / companion} if key == "with_sidecar" else {"fragments": [media.parent / companion]}
+    )
+    result = read_manifest(media, trust=PROFILES[profile_name](), **extra)
+    assert result.location == ("sidecar" if key == "with_sidecar" else "fragment")
+    active_failures = {c.code for c in result.failures if c.scope == "active"}
+    assert (result.state, active_failures) in _alternatives(expected, reference, dt.date.today())
+    assert result.ingredient_count == expected[key]["manifest"]["ingredient_count"]
