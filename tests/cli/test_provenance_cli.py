@@ -128,3 +128,14 @@ def test_check_uses_trust_options(runner: CliRunner) -> None:
     trusted = json.loads(_run(runner, *args, "--trust-anchors", TEST_ANCHORS).stdout)[0]
     assert untrusted["verdict"]["label"] == "inconclusive"
     assert trusted["verdict"]["label"] == "captured"
+
+
+def test_sign_with_a_key_as_certificate_never_echoes_the_key(runner: CliRunner, tmp_path: Path) -> None:
+    key_text = (CERTS / "es256.pem").read_text()
+    secret_line = key_text.splitlines()[1]
+    result = _run(runner, "provenance", "sign", PLAIN_JPEG, "-o", tmp_path / "o.jpg", "--cert", CERTS / "es256.pem",
+                  "--key", CERTS / "es256.pem", "--source-type", "digitalCapture")  # fmt: skip
+    assert result.exit_code == 1
+    assert "Nothing was written" in result.stderr
+    assert secret_line not in result.stdout + result.stderr and "PRIVATE KEY" not in result.stderr
+    assert not (tmp_path / "o.jpg").exists()
