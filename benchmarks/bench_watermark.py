@@ -21,13 +21,13 @@ import numpy as np
 from provenance.watermark import PAYLOADS, decode_watermarks
 
 
-def _best_ms(fn, repeats: int) -> float:
-    """Best of `repeats` wall times in ms: the least disturbed by other load on the machine."""
+def _best_ms(fn, repeats: int, clock=time.perf_counter) -> float:
+    """Best of `repeats` times in ms: the least disturbed by other load on the machine."""
     best = float("inf")
     for _ in range(repeats):
-        started = time.perf_counter()
+        started = clock()
         fn()
-        best = min(best, (time.perf_counter() - started) * 1000.0)
+        best = min(best, (clock() - started) * 1000.0)
     return best
 
 
@@ -36,7 +36,8 @@ def benchmark(repeats: int = 5, seed: int = 0) -> dict[str, float]:
     rng = np.random.default_rng(seed)
     image = rng.integers(0, 256, (2000, 2000, 3), dtype=np.uint8)
     ours = _best_ms(lambda: decode_watermarks(image), repeats)
-    result = {"ours_ms": ours}
+    # CPU time of this process: less inflated than wall time when other jobs share the cores.
+    result = {"ours_ms": ours, "ours_cpu_ms": _best_ms(lambda: decode_watermarks(image), repeats, time.process_time)}
     try:
         from imwatermark import WatermarkDecoder
     except ImportError:
@@ -76,7 +77,7 @@ def main() -> None:
     parser.add_argument("--wild-dev", type=Path, default=None, help="count detections under this folder")
     args = parser.parse_args()
     result = benchmark(args.repeats)
-    line = f"ours: {result['ours_ms']:.1f} ms per 4 MP image (3 payloads)"
+    line = f"ours: {result['ours_ms']:.1f} ms per 4 MP image (3 payloads; {result['ours_cpu_ms']:.1f} ms CPU)"
     if "package_ms" in result:
         line += f"; invisible-watermark: {result['package_ms']:.1f} ms (1 payload); ratio {result['speedup']:.1f}x"
     print(line)

@@ -17,7 +17,6 @@ process-wide ``c2pa.load_settings`` is never used, so two calls with different t
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -327,8 +326,3 @@ def single_sources(source: TrustSource) -> list[TrustSource]:
         )
         for c in certs
     ]
-
-
-def fingerprint_of_text(text: str) -> str:
-    """SHA-256 hex of a text (used to key cached contexts)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
