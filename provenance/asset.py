@@ -331,8 +331,9 @@ def _check_png_chunks(data: bytes, name: str) -> None:
         kind = data[offset + 4 : offset + 8]
         end = offset + 8 + length
         if end + 4 > len(data):
-            raise CorruptAssetError(f"{name}: truncated PNG file: chunk {kind!r} at byte {offset} ends early.",
-                                    path=name)
+            raise CorruptAssetError(
+                f"{name}: truncated PNG file: chunk {kind!r} at byte {offset} ends early.", path=name
+            )
         (stored,) = struct.unpack_from(">I", data, end)
         if zlib.crc32(data[offset + 4 : end]) & 0xFFFFFFFF != stored:
             raise CorruptAssetError(

@@ -33,8 +33,9 @@ def png_with_text(path: Path, chunks: dict[str, str], *, size: tuple[int, int] =
     return path
 
 
-def jpeg_with_exif(path: Path, tags: dict[int, object], *, exif_ifd: dict[int, object] | None = None,
-                   size: tuple[int, int] = (96, 64)) -> Path:
+def jpeg_with_exif(
+    path: Path, tags: dict[int, object], *, exif_ifd: dict[int, object] | None = None, size: tuple[int, int] = (96, 64)
+) -> Path:
     image = textured(*size)
     exif = Image.Exif()
     for tag, value in tags.items():
