@@ -14,8 +14,8 @@ import io
 import os
 import stat
 import struct
-import zlib
 import warnings
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property

@@ -57,7 +57,7 @@ def xmp_packet(properties: dict[str, str]) -> bytes:
         'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" '
         f"{attrs}/></rdf:RDF></x:xmpmeta>"
         '<?xpacket end="w"?>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def jpeg_with_xmp(path: Path, properties: dict[str, str]) -> Path:
