@@ -144,7 +144,7 @@ class Asset:
                 raise self._limit_error(None) from exc
             except UnidentifiedImageError as exc:
                 raise CorruptAssetError(
-                    f"{self.name}: the {self.media_type.extension.upper()} data cannot be decoded "
+                    f"{self.name}: the {_format_name(self.media_type)} data cannot be decoded "
                     "(damaged header or an unsupported variant of the format).",
                     path=self.name,
                 ) from exc
@@ -321,6 +321,10 @@ def _register_heif() -> None:
     import pillow_heif
 
     pillow_heif.register_heif_opener()
+
+
+def _format_name(media_type: MediaType) -> str:
+    return media_type.mime.split("/")[-1].removeprefix("x-").upper()
 
 
 def _check_png_chunks(data: bytes, name: str) -> None:
