@@ -150,7 +150,7 @@ class Asset:
                 ) from exc
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
                 raise CorruptAssetError(
-                    f"{self.name}: damaged {self.media_type.extension.upper()} file ({exc}).", path=self.name
+                    f"{self.name}: damaged {_format_name(self.media_type)} file ({exc}).", path=self.name
                 ) from exc
         width, height = image.size
         if width * height > self.limits.max_pixels:
