@@ -18,10 +18,12 @@ from typing import Any, Protocol
 from provenance import labels
 from provenance.asset import Asset, Limits, load_asset
 from provenance.errors import ProvenanceError
+from provenance.manifest import read_c2pa_signal
 from provenance.metadata import read_metadata_signal
 from provenance.report import ErrorRecord, ImageInfo, Report
 from provenance.signals import SignalResult, signal_error
 from provenance.verdict import fuse
+from provenance.watermark import read_watermark_signal
 
 
 class PixelDetector(Protocol):
@@ -51,7 +53,9 @@ SignalFn = Callable[[Asset, AnalysisOptions], SignalResult]
 
 #: Registered signals, in the order reports show them.
 SIGNALS: dict[str, SignalFn] = {
+    labels.C2PA: read_c2pa_signal,
     labels.METADATA: read_metadata_signal,
+    labels.WATERMARK: read_watermark_signal,
 }
 
 
