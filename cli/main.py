@@ -10,6 +10,7 @@ import click
 LAZY_COMMANDS: dict[str, str] = {
     "check": "cli.check:check",
     "provenance": "cli.provenance:provenance",
+    "scan": "cli.scan:scan",
 }
 
 

@@ -1,6 +1,18 @@
-"""The trained real-vs-generated classifier: registry, configs, models, inference and training.
+"""Pixel detectors: the registry, their configuration and the interface (no torch at import time)."""
 
-Importing this package stays light: torch and timm load only when a model is created or trained.
-"""
+from detector.base import BaseDetector, Detector
+from detector.config import DetectorCfg
+from detector.errors import DetectorError
+from detector.registry import Registry, create_detector, detector_cfg, list_detectors, register_detector
 
-__all__: list[str] = []
+__all__ = [
+    "BaseDetector",
+    "Detector",
+    "DetectorCfg",
+    "DetectorError",
+    "Registry",
+    "create_detector",
+    "detector_cfg",
+    "list_detectors",
+    "register_detector",
+]

@@ -13,7 +13,9 @@ import hashlib
 import io
 import os
 import stat
+import struct
 import warnings
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -134,20 +136,21 @@ class Asset:
             )
         if self.media_type.mime in _HEIF_MIMES:
             _register_heif()
-        with _pillow_pixel_limit(self.limits.max_pixels):
+        # Pillow's own check would refuse at open without saying the size; we check right after the header.
+        with _pillow_pixel_limit(None):
             try:
                 image = Image.open(io.BytesIO(self.data))
             except Image.DecompressionBombError as exc:
                 raise self._limit_error(None) from exc
             except UnidentifiedImageError as exc:
                 raise CorruptAssetError(
-                    f"{self.name}: the {self.media_type.extension.upper()} data cannot be decoded "
+                    f"{self.name}: the {_format_name(self.media_type)} data cannot be decoded "
                     "(damaged header or an unsupported variant of the format).",
                     path=self.name,
                 ) from exc
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
                 raise CorruptAssetError(
-                    f"{self.name}: damaged {self.media_type.extension.upper()} file ({exc}).", path=self.name
+                    f"{self.name}: damaged {_format_name(self.media_type)} file ({exc}).", path=self.name
                 ) from exc
         width, height = image.size
         if width * height > self.limits.max_pixels:
@@ -163,6 +166,8 @@ class Asset:
                 is reported as `CorruptAssetError` naming the format.
         """
         image = self.open_pil()
+        if self.media_type.mime == "image/png":
+            _check_png_chunks(self.data, self.name)
         notes: list[str] = []
         frames = int(getattr(image, "n_frames", 1) or 1)
         if frames > 1 and image.format == "MPO":
@@ -297,11 +302,11 @@ def _bytes_limit_error(label: str, size: int, limits: Limits) -> AssetLimitError
 
 
 @contextlib.contextmanager
-def _pillow_pixel_limit(max_pixels: int) -> Iterator[None]:
-    """Make Pillow's own bomb check follow veracity's limit while a decode runs."""
+def _pillow_pixel_limit(max_pixels: int | None) -> Iterator[None]:
+    """Make Pillow's own bomb check follow veracity's limit (``None``: off) while Pillow runs."""
     previous = Image.MAX_IMAGE_PIXELS
     # Pillow raises at twice MAX_IMAGE_PIXELS and warns above it; our limit is the error line.
-    Image.MAX_IMAGE_PIXELS = max_pixels // 2 + 1
+    Image.MAX_IMAGE_PIXELS = None if max_pixels is None else max_pixels // 2 + 1
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -316,6 +321,32 @@ def _register_heif() -> None:
     import pillow_heif
 
     pillow_heif.register_heif_opener()
+
+
+def _format_name(media_type: MediaType) -> str:
+    return media_type.mime.split("/")[-1].removeprefix("x-").upper()
+
+
+def _check_png_chunks(data: bytes, name: str) -> None:
+    """Verify every PNG chunk's CRC: Pillow skips the check for image data, libpng does not."""
+    offset = 8
+    while offset + 12 <= len(data):
+        (length,) = struct.unpack_from(">I", data, offset)
+        kind = data[offset + 4 : offset + 8]
+        end = offset + 8 + length
+        if end + 4 > len(data):
+            raise CorruptAssetError(
+                f"{name}: truncated PNG file: chunk {kind!r} at byte {offset} ends early.", path=name
+            )
+        (stored,) = struct.unpack_from(">I", data, end)
+        if zlib.crc32(data[offset + 4 : end]) & 0xFFFFFFFF != stored:
+            raise CorruptAssetError(
+                f"{name}: corrupt PNG file: chunk {kind.decode('latin-1')!r} at byte {offset} fails its CRC check.",
+                path=name,
+            )
+        if kind == b"IEND":
+            return
+        offset = end + 4
 
 
 def _orientation(image: Image.Image) -> int | None:

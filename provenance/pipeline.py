@@ -91,7 +91,11 @@ def analyze(
     notes: list[str] = []
     image_info = None
     if asset.media_type.has_pixels:
-        decoded = asset.image  # decode now: a corrupt image is an error for the whole file
+        try:
+            decoded = asset.image  # decode now: a corrupt image is an error for the whole file
+        except ProvenanceError as exc:
+            exc.sha256, exc.size = asset.sha256, asset.size  # the error record keeps what was read
+            raise
         image_info = ImageInfo(
             width=decoded.width,
             height=decoded.height,
@@ -138,7 +142,14 @@ def analyze_or_error(
     try:
         return analyze(source, detector=detector, options=options, name=name)
     except ProvenanceError as exc:
-        return ErrorRecord(input=label, error_kind=exc.kind, message=str(exc), versions=versions())
+        return ErrorRecord(
+            input=label,
+            error_kind=exc.kind,
+            message=str(exc),
+            sha256=getattr(exc, "sha256", None),
+            size=getattr(exc, "size", None),
+            versions=versions(),
+        )
     except MemoryError:
         return ErrorRecord(
             input=label,

@@ -1,0 +1,63 @@
+"""Shared test fixtures: paths to ../shared, the report schema validator, images made on the fly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from provenance.report import load_report_schema
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = (REPO / ".." / "shared").resolve()
+C2PA_FIXTURES = SHARED / "fixtures" / "c2pa"
+WILD_DEV = SHARED / "data" / "wild-dev"
+
+
+def pytest_collection_modifyitems(config, items):
+    if not SHARED.is_dir():
+        skip = pytest.mark.skip(reason=f"shared fixtures not found at {SHARED}")
+        for item in items:
+            if "shared" in item.fixturenames:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """The read-only shared folder beside the repository (fixtures and data, used in place)."""
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def report_validator() -> jsonschema.protocols.Validator:
+    schema = load_report_schema()
+    validator_cls = jsonschema.validators.validator_for(schema)
+    validator_cls.check_schema(schema)
+    return validator_cls(schema)
+
+
+@pytest.fixture(scope="session")
+def validate_record(report_validator):
+    """Validate a report or error record (object or dict) against the versioned JSON Schema."""
+
+    def validate(record) -> dict:
+        data = record if isinstance(record, dict) else record.to_dict()
+        errors = sorted(report_validator.iter_errors(data), key=lambda e: list(e.path))
+        assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:5])
+        return data
+
+    return validate
+
+
+@pytest.fixture(autouse=True)
+def every_record_is_schema_valid(monkeypatch, report_validator):
+    """Validate every Report and ErrorRecord the suite builds, not only those a test checks explicitly."""
+    from provenance.report import ErrorRecord, Report
+
+    def check(record) -> None:
+        errors = list(report_validator.iter_errors(record.to_dict()))
+        assert not errors, f"{type(record).__name__} violates the schema: {errors[0].message}"
+
+    monkeypatch.setattr(Report, "__post_init__", check, raising=False)
+    monkeypatch.setattr(ErrorRecord, "__post_init__", check, raising=False)
