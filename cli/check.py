@@ -33,6 +33,12 @@ from provenance.report import ErrorRecord, to_json_line
     multiple=True,
     help="Exit with code 3 when any file gets this label (repeatable).",
 )
+@click.option(
+    "--detector",
+    default=None,
+    help="Detector name or path for the classifier signal (default: the shipped model; see `veracity detectors`).",
+)
+@click.option("--no-detector", is_flag=True, help="Provenance signals only: no classifier.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse files larger than this.")
 @click.option(
     "--max-pixels",
@@ -41,7 +47,13 @@ from provenance.report import ErrorRecord, to_json_line
     help="Refuse images with more pixels than this, before decoding.",
 )
 def check(
-    inputs: tuple[str, ...], output_format: str, fail_on: tuple[str, ...], max_bytes: int | None, max_pixels: int | None
+    inputs: tuple[str, ...],
+    output_format: str,
+    fail_on: tuple[str, ...],
+    detector: str | None,
+    no_detector: bool,
+    max_bytes: int | None,
+    max_pixels: int | None,
 ) -> None:
     """Check files for provenance and say whether they came from a camera or a generative model.
 
@@ -55,13 +67,14 @@ def check(
     options = AnalysisOptions(
         limits=Limits(max_bytes=max_bytes or limits.max_bytes, max_pixels=max_pixels or limits.max_pixels)
     )
+    classifier = None if no_detector else _load_detector(detector)
     errors = matched = 0
     records = []
     for item in iter_inputs(inputs, stdin=sys.stdin):
         record = (
             ErrorRecord(item.input, item.kind, item.message)
             if isinstance(item, InputProblem)
-            else analyze_or_error(item, options=options)
+            else analyze_or_error(item, detector=classifier, options=options)
         )
         errors += isinstance(record, ErrorRecord)
         matched += record.label in fail_on
@@ -71,6 +84,20 @@ def check(
     if errors:
         click.echo(f"{errors} file(s) could not be analysed.", err=True)
     sys.exit(batch_exit_code(errors=errors, matched=matched))
+
+
+def _load_detector(name: str | None):
+    from cli.defaults import default_detector_name
+
+    chosen = name or default_detector_name()
+    if chosen is None:
+        return None
+    from detector import DetectorError, create_detector
+
+    try:
+        return create_detector(chosen)
+    except DetectorError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _emit(record, output_format: str, records: list) -> None:
