@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -14,6 +15,7 @@ from provenance.asset import Limits
 from provenance.inputs import InputProblem, iter_inputs
 from provenance.pipeline import AnalysisOptions, analyze_or_error
 from provenance.report import ErrorRecord, to_json_line
+from provenance.trust import TrustSettings
 
 
 @click.command()
@@ -46,6 +48,14 @@ from provenance.report import ErrorRecord, to_json_line
     default=None,
     help="Refuse images with more pixels than this, before decoding.",
 )
+@click.option(
+    "--trust-anchors",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    help="PEM file of extra C2PA trust anchors (repeatable).",
+)
+@click.option("--no-default-trust", is_flag=True, help="Leave out the bundled C2PA trust list.")
+@click.option("--allow-remote", is_flag=True, help="Fetch remote C2PA manifests (off by default).")
 def check(
     inputs: tuple[str, ...],
     output_format: str,
@@ -54,6 +64,9 @@ def check(
     no_detector: bool,
     max_bytes: int | None,
     max_pixels: int | None,
+    trust_anchors: tuple[Path, ...],
+    no_default_trust: bool,
+    allow_remote: bool,
 ) -> None:
     """Check files for provenance and say whether they came from a camera or a generative model.
 
@@ -65,7 +78,12 @@ def check(
     """
     limits = Limits.from_env()
     options = AnalysisOptions(
-        limits=Limits(max_bytes=max_bytes or limits.max_bytes, max_pixels=max_pixels or limits.max_pixels)
+        limits=Limits(max_bytes=max_bytes or limits.max_bytes, max_pixels=max_pixels or limits.max_pixels),
+        signal_settings={
+            labels.C2PA: TrustSettings(
+                anchor_files=trust_anchors, use_default_trust=not no_default_trust, allow_remote=allow_remote
+            )
+        },
     )
     classifier = None if no_detector else _load_detector(detector)
     errors = matched = 0

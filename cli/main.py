@@ -9,6 +9,7 @@ import click
 # name -> "module:attribute"; each module must import without torch.
 LAZY_COMMANDS: dict[str, str] = {
     "check": "cli.check:check",
+    "provenance": "cli.provenance:provenance",
     "scan": "cli.scan:scan",
 }
 

@@ -55,9 +55,10 @@ def manifest_signal(result: ManifestResult) -> SignalResult:
             )
         )
     findings.sort(key=lambda f: labels.IMPLICATIONS.index(f.implies))
-    summary = f"Content Credentials {_STATE_WORDS[result.state]}" + (
-        f"; from {result.claim_generator}." if result.claim_generator else "."
-    )
+    summary = f"Content Credentials {_STATE_WORDS[result.state]}"
+    if result.state == "invalid" and result.groups:
+        summary += " (" + ", ".join(group_words(g) for g in result.groups if g != "untrusted") + ")"
+    summary += f"; from {result.claim_generator}." if result.claim_generator else "."
     return SignalResult(labels.C2PA, labels.FOUND, summary, tuple(findings), details)
 
 

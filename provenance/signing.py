@@ -167,6 +167,11 @@ def build_manifest_definition(
                 f"Unknown digital source type {source_type!r}. Use an IPTC term: {', '.join(list_source_types())}."
             )
         main["digitalSourceType"] = term.uri
+    elif main["action"] == "c2pa.created":
+        raise SigningError(
+            "A c2pa.created action needs a digital source type (C2PA 2.x requires it). Pass --source-type, "
+            "e.g. digitalCapture for a photo or trainedAlgorithmicMedia for a generated image."
+        )
     main["softwareAgent"] = {"name": "veracity", "version": _veracity_version()}
     if not (has_parent and main["action"] == "c2pa.opened"):
         actions.append(main)

@@ -16,7 +16,7 @@ process-wide ``c2pa.load_settings`` is never used, so two calls with different t
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import os
 import re
 from dataclasses import dataclass, field, replace
@@ -146,6 +146,21 @@ def load_anchors(path: str | os.PathLike[str], *, kind: str = FLAG) -> TrustSour
         TrustError: the file is missing, unreadable or holds no PEM certificate.
     """
     path = Path(path)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise TrustError(f"Trust anchor file {path} does not exist. Pass a PEM file of CA certificates.") from None
+    except OSError as exc:
+        raise TrustError(f"Trust anchor file {path} cannot be read ({exc}).", path=path) from exc
+    return _load_anchors_cached(str(path), stat.st_mtime_ns, stat.st_size, kind)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_anchors_cached(name: str, mtime_ns: int, size: int, kind: str) -> TrustSource:
+    # Keyed by modification time and size, so an edited file is read again; parsing 22 certificates costs
+    # several ms, which a batch would otherwise pay per file.
+    del mtime_ns, size
+    path = Path(name)
     try:
         text = path.read_text(encoding="ascii", errors="strict")
     except FileNotFoundError:
@@ -311,8 +326,3 @@ def single_sources(source: TrustSource) -> list[TrustSource]:
         )
         for c in certs
     ]
-
-
-def fingerprint_of_text(text: str) -> str:
-    """SHA-256 hex of a text (used to key cached contexts)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

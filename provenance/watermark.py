@@ -37,6 +37,7 @@ _SCALE = 36.0  # the package's default scale for U (``scales=[0, 36, 36]``)
 _BLOCK = 4
 _MIN_PIXELS = 256 * 256  # the package refuses smaller images
 _HAAR = 0.7071067811865476  # pywt's Haar filter tap, so the arithmetic (and the ties) match exactly
+_STRIP_PIXELS = 1 << 17  # pixels per strip: ~0.5 MB per int32 temporary
 
 VERY_LIKELY = "very likely"
 LIKELY = "likely"
@@ -162,15 +163,27 @@ def block_bits(bgr: np.ndarray, *, rgb: bool = False) -> np.ndarray:
     Args:
         bgr: (H, W, 3) uint8 pixels in OpenCV's BGR order (or RGB order with ``rgb=True``).
         rgb: the channels are in RGB order.
+
+    Returns:
+        float64 array of 0.0/1.0, one per block, row of blocks after row of blocks.
     """
     rows, cols = bgr.shape[0] // 4 * 4, bgr.shape[1] // 4 * 4
-    crop = bgr[:rows, :cols]
-    band = haar_approximation(u_channel_from_rgb(crop) if rgb else u_channel(crop))
-    brow, bcol = band.shape[0] // _BLOCK, band.shape[1] // _BLOCK
-    blocks = band[: brow * _BLOCK, : bcol * _BLOCK].reshape(brow, _BLOCK, bcol, _BLOCK).swapaxes(1, 2)
-    # The package skips each block's first coefficient and takes the largest magnitude of the rest.
-    largest = np.abs(blocks.reshape(brow * bcol, _BLOCK * _BLOCK)[:, 1:]).max(axis=1)
-    return (np.mod(largest, _SCALE) > 0.5 * _SCALE).astype(np.float64)
+    bcol = cols // 2 // _BLOCK
+    block_rows = rows // 2 // _BLOCK
+    votes = np.empty((block_rows, bcol), dtype=np.float64)
+    # Work in strips of image rows so every temporary stays in cache; each strip of 8 * k image rows
+    # is k rows of blocks, so strips concatenate in the package's raster order.
+    step = max(1, _STRIP_PIXELS // max(cols, 1) // 8)
+    for first in range(0, block_rows, step):
+        last = min(block_rows, first + step)
+        strip = bgr[first * 8 : last * 8, : bcol * 8]
+        u = u_channel_from_rgb(strip) if rgb else u_channel(strip)
+        band = haar_approximation(u)
+        blocks = band.reshape(last - first, _BLOCK, bcol, _BLOCK).swapaxes(1, 2)
+        # The package skips each block's first coefficient and takes the largest magnitude of the rest.
+        largest = np.abs(blocks.reshape(-1, _BLOCK * _BLOCK)[:, 1:]).max(axis=1)
+        votes[first:last] = (np.mod(largest, _SCALE) > 0.5 * _SCALE).reshape(last - first, bcol)
+    return votes.ravel()
 
 
 def bit_scores(votes: np.ndarray, length: int) -> np.ndarray:
