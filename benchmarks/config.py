@@ -92,15 +92,18 @@ class BenchConfig:
         return cls(**data)
 
 
-def resolve_config(config_file: str | os.PathLike[str] | None = None, **flags: Any) -> BenchConfig:
+def resolve_config(
+    config_file: str | os.PathLike[str] | None = None, *, default_output: str | None = None, **flags: Any
+) -> BenchConfig:
     """Merge flags (``None`` = not set) over the YAML file over defaults.
 
-    Relative paths in the YAML file are relative to the file's folder.
+    ``default_output`` applies when neither the file nor the flags name an output folder. Relative paths in
+    the YAML file are relative to the file's folder.
 
     Raises:
         BenchConfigError: unreadable YAML, unknown keys or missing data/output.
     """
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {"output": default_output} if default_output else {}
     if config_file is not None:
         import yaml
 

@@ -125,7 +125,10 @@ def _worker_main(conn: Any, work: Callable, init: Callable | None, init_args: tu
     context = init(*init_args) if init is not None else None
     conn.send(("ready", None))
     while True:
-        message = conn.recv()
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            break  # the parent is gone: nothing left to do
         if message is None:
             break
         task_id, payload = message

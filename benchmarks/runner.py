@@ -142,7 +142,7 @@ def resolve_detectors(
     for entry in config.detectors:
         probe = create_detector(entry.name, checkpoint=entry.checkpoint, **entry.overrides)
         pixel_entry = None
-        if hasattr(probe, "pixel"):  # the full pipeline: its pixel detector may need fitting too
+        if probe.cfg.params.get("pixel_detector"):  # the full pipeline: its pixel detector may need fitting too
             pixel_name = probe.cfg.params["pixel_detector"]
             pixel_entry = DetectorEntry(pixel_name, entry.checkpoint)
             probe = create_detector(pixel_name, checkpoint=entry.checkpoint)
@@ -265,7 +265,8 @@ def _score_all(
             cache[key] = row
     n_cached = 0
     handle = open_jsonl_for_append(out / PREDICTIONS)
-    batcher = _FeatureBatcher(parent_detectors, config.batch_size, handle)
+    emitter = _Emitter(handle, hashes, config.seed)
+    batcher = _FeatureBatcher(parent_detectors, config.batch_size, emitter.emit)
     try:
         tasks = []
         for i, sample in enumerate(samples):
@@ -277,11 +278,15 @@ def _score_all(
                         continue
                     detector = parent_detectors.get(name, sample.fold)
                     model_sha = getattr(detector, "checkpoint_sha256", None)
-                    hit = cache.get(_cache_key(name, model_sha, hashes[sample.relpath], chain, config.seed))
-                    if hit is not None:  # same bytes scored under another path: reuse, no work
-                        write_record(handle, {**hit, **_sample_fields(sample, hashes)})
+                    key = _cache_key(name, model_sha, hashes[sample.relpath], chain, config.seed)
+                    if key in cache:  # same bytes scored before under another path: reuse, no work
+                        write_record(handle, {**cache[key], **_sample_fields(sample, hashes)})
+                        n_cached += 1
+                    elif key in emitter.followers:  # same bytes already planned in this run
+                        emitter.followers[key].append(sample)
                         n_cached += 1
                     else:
+                        emitter.followers[key] = []
                         names.append(name)
                 if names:
                     conditions.append([chain, names])
@@ -317,7 +322,7 @@ def _score_all(
                 if "features" in row and row["error"] is None:
                     batcher.add(full, row["features"])
                 else:
-                    write_record(handle, full)
+                    emitter.emit(full)
         batcher.flush_all()
     finally:
         handle.close()
@@ -359,11 +364,25 @@ def _complete_row(
     return full
 
 
+class _Emitter:
+    """Writes completed rows, and a copy for every other path holding the same bytes (scored once)."""
+
+    def __init__(self, handle: Any, hashes: dict[str, str], seed: int) -> None:
+        self.handle, self.hashes, self.seed = handle, hashes, seed
+        self.followers: dict[tuple, list[Sample]] = {}
+
+    def emit(self, row: dict[str, Any]) -> None:
+        write_record(self.handle, row)
+        key = _cache_key(row["detector"], row["model_sha256"], row["sha256"], row["perturbation"], self.seed)
+        for sample in self.followers.get(key, []):
+            write_record(self.handle, {**row, **_sample_fields(sample, self.hashes)})
+
+
 class _FeatureBatcher:
     """Collects feature rows per (detector, fold) and runs the linear model on whole batches."""
 
-    def __init__(self, detectors: Any, batch_size: int, handle: Any) -> None:
-        self.detectors, self.batch_size, self.handle = detectors, max(1, batch_size), handle
+    def __init__(self, detectors: Any, batch_size: int, emit: Any) -> None:
+        self.detectors, self.batch_size, self.emit = detectors, max(1, batch_size), emit
         self.pending: dict[tuple[str, Any], list[tuple[dict[str, Any], np.ndarray]]] = defaultdict(list)
 
     def add(self, row: dict[str, Any], features: np.ndarray) -> None:
@@ -379,7 +398,7 @@ class _FeatureBatcher:
         detector = self.detectors.get(*key)
         p = detector.predict_features(np.stack([f for _, f in items]))
         for (row, _), value in zip(items, p, strict=True):
-            write_record(self.handle, {**row, "p_generated": float(value)})
+            self.emit({**row, "p_generated": float(value)})
 
     def flush_all(self) -> None:
         for key in list(self.pending):

@@ -101,25 +101,72 @@ def score_sample(payload: dict[str, Any], context: dict[str, Any]) -> list[dict[
         except SCORING_ERRORS as exc:
             rows.extend(_error_row(chain, name, exc, started) for name in names)
             continue
-        image = None
+        shared = _SharedAnalysis(perturbed, [detectors.get(n, payload["fold"]) for n in names])
         for name in names:
             t0 = time.perf_counter()
             row: dict[str, Any] = {"perturbation": chain, "detector": name, "error": None, "signals": None}
             try:
                 detector = detectors.get(name, payload["fold"])
                 if hasattr(detector, "features") and hasattr(detector, "predict_features"):
-                    image = image if image is not None else decode(perturbed)
-                    row["features"] = detector.features(image)
+                    row["features"] = detector.features(shared.pixels())
+                elif hasattr(detector, "score_report"):
+                    row["p_generated"], row["signals"] = detector.score_report(shared.report(detector))
                 elif hasattr(detector, "score_file"):
                     row["p_generated"], row["signals"] = detector.score_file(perturbed)
                 else:
-                    image = image if image is not None else decode(perturbed)
-                    row["p_generated"] = float(detector.p_generated([image])[0])
+                    row["p_generated"] = float(detector.p_generated([shared.pixels()])[0])
             except SCORING_ERRORS as exc:
                 row = _error_row(chain, name, exc, t0)
             row["elapsed_ms"] = (time.perf_counter() - t0) * 1000.0
             rows.append(row)
     return rows
+
+
+class _PixelTap:
+    """Stands in as `analyze`'s detector to keep the pixels it decoded, then lets the real one score."""
+
+    def __init__(self, pixel: Any) -> None:
+        self.pixel = pixel
+        self.name = pixel.name if pixel is not None else "pixel-tap"
+        self.pixels: Any = None
+
+    def score_asset(self, asset: Any) -> Any:
+        from provenance import labels
+        from provenance.signals import not_applicable
+
+        if asset.media_type.has_pixels:
+            self.pixels = asset.image.pixels
+        if self.pixel is None:
+            return not_applicable(labels.CLASSIFIER, "no pixel detector in this benchmark condition")
+        return self.pixel.score_asset(asset)
+
+
+class _SharedAnalysis:
+    """One decode and one `analyze` per perturbed file, shared by every detector of the condition."""
+
+    def __init__(self, data: bytes, detectors: list[Any]) -> None:
+        self.data = data
+        pixels = [d.pixel for d in detectors if hasattr(d, "score_report") and d.pixel is not None]
+        self.tap = _PixelTap(pixels[0] if pixels else None)
+        self._report: Any = None
+
+    def report(self, detector: Any) -> Any:
+        from provenance.pipeline import analyze
+
+        if detector.pixel is not None and detector.pixel is not self.tap.pixel:
+            return analyze(self.data, detector=detector.pixel)  # a second pixel detector: its own analysis
+        if self._report is None:
+            self._report = analyze(self.data, detector=self.tap)
+        return self._report
+
+    def pixels(self) -> Any:
+        if self.tap.pixels is None and self._report is None and self.tap.pixel is not None:
+            self.report(_NeedsTap)  # the pipeline will decode anyway: decode once, there
+        return self.tap.pixels if self.tap.pixels is not None else decode(self.data)
+
+
+class _NeedsTap:
+    pixel = None
 
 
 def _error_row(chain: str, name: str, exc: BaseException, started: float) -> dict[str, Any]:

@@ -35,6 +35,12 @@ from provenance.trust import TrustSettings
     multiple=True,
     help="Exit with code 3 when any file gets this label (repeatable).",
 )
+@click.option(
+    "--detector",
+    default=None,
+    help="Detector name or path for the classifier signal (default: the shipped model; see `veracity detectors`).",
+)
+@click.option("--no-detector", is_flag=True, help="Provenance signals only: no classifier.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse files larger than this.")
 @click.option(
     "--max-pixels",
@@ -54,6 +60,8 @@ def check(
     inputs: tuple[str, ...],
     output_format: str,
     fail_on: tuple[str, ...],
+    detector: str | None,
+    no_detector: bool,
     max_bytes: int | None,
     max_pixels: int | None,
     trust_anchors: tuple[Path, ...],
@@ -77,13 +85,14 @@ def check(
             )
         },
     )
+    classifier = None if no_detector else _load_detector(detector)
     errors = matched = 0
     records = []
     for item in iter_inputs(inputs, stdin=sys.stdin):
         record = (
             ErrorRecord(item.input, item.kind, item.message)
             if isinstance(item, InputProblem)
-            else analyze_or_error(item, options=options)
+            else analyze_or_error(item, detector=classifier, options=options)
         )
         errors += isinstance(record, ErrorRecord)
         matched += record.label in fail_on
@@ -93,6 +102,20 @@ def check(
     if errors:
         click.echo(f"{errors} file(s) could not be analysed.", err=True)
     sys.exit(batch_exit_code(errors=errors, matched=matched))
+
+
+def _load_detector(name: str | None):
+    from cli.defaults import default_detector_name
+
+    chosen = name or default_detector_name()
+    if chosen is None:
+        return None
+    from detector import DetectorError, create_detector
+
+    try:
+        return create_detector(chosen)
+    except DetectorError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _emit(record, output_format: str, records: list) -> None:

@@ -8,7 +8,9 @@ import click
 
 # name -> "module:attribute"; each module must import without torch.
 LAZY_COMMANDS: dict[str, str] = {
+    "bench": "cli.bench:bench",
     "check": "cli.check:check",
+    "detectors": "cli.detectors:detectors",
     "provenance": "cli.provenance:provenance",
     "scan": "cli.scan:scan",
 }

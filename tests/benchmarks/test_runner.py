@@ -1,0 +1,171 @@
+"""The harness end to end on a dataset built here: outputs, incremental re-runs, report, kill and resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from benchmarks.config import BenchConfig, DetectorEntry, resolve_config
+from benchmarks.errors import BenchConfigError, OutputExistsError
+from benchmarks.records import read_jsonl
+from benchmarks.report import build_report
+from benchmarks.runner import ROW_KEYS, run_benchmark
+from tests.benchmarks.conftest import make_real_fake
+
+REPO = Path(__file__).resolve().parents[2]
+ALL_DETECTORS = ("spectral.durall2020", "dct.frank2020", "provenance.signals", "veracity.pipeline")
+
+
+def _config(data: Path, out: Path, **kwargs) -> BenchConfig:
+    values = {"data": str(data), "output": str(out), "folds": 2, "workers": 0, "n_boot": 20, "batch_size": 8}
+    values.update(kwargs)
+    return resolve_config(**values)
+
+
+def _keys(rows):
+    return [(r["path"], r["detector"], r["perturbation"]) for r in rows]
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("run")
+    data = make_real_fake(root / "data")
+    config = _config(data, root / "out", perturbations=("none", "reencode", "jpeg:5"))
+    return config, run_benchmark(config, progress=False)
+
+
+def test_run_writes_every_output(finished_run):
+    config, result = finished_run
+    out = Path(config.output)
+    rows = list(read_jsonl(out / "predictions.jsonl"))
+    assert len(rows) == 16 * 3 * 4 and len(set(_keys(rows))) == len(rows)
+    assert all(tuple(sorted(r)) == ROW_KEYS for r in rows)
+    assert all(r["error"] is None and 0.0 <= r["p_generated"] <= 1.0 for r in rows)
+    assert {r["detector"] for r in rows} == set(ALL_DETECTORS)
+    spectral = [r for r in rows if r["detector"] == "spectral.durall2020"]
+    assert all(len(r["model_sha256"]) == 64 for r in spectral)  # cross-fitted per fold, identified by sha256
+    assert len({(r["fold"], r["model_sha256"]) for r in spectral}) == 2
+    assert {r["signals"]["verdict"] for r in rows if r["detector"] == "provenance.signals"} <= {"inconclusive"}
+    for name in ("metrics.json", "summary.md", "run.json", "plots/roc_pr_none.png", "plots/auroc_per_generator.png"):
+        assert (out / name).is_file(), name
+    run = json.loads((out / "run.json").read_text())
+    assert run["identity"]["seed"] == 0 and len(run["identity"]["dataset_sha256"]) == 64
+    assert {"numpy", "scikit-learn", "pillow"} <= set(run["versions"])
+    assert run["throughput"]["n_tasks"] == 16 and run["throughput"]["main_peak_rss_mb"] > 0
+    summary = (out / "summary.md").read_text()
+    assert "## Format-shortcut check" in summary and "| spectral.durall2020 | " in summary
+    assert (out / "models" / "spectral.durall2020" / "fold-0" / "detector.json").is_file()
+    # the fakes are upsampled noise: the spectral baseline, cross-fitted on other files, separates them
+    auroc = {
+        (r["detector"], r["perturbation"]): r["metrics"]["auroc"]["value"]
+        for r in result.metrics["results"]
+        if r["slice"]["kind"] == "all"
+    }
+    assert auroc[("spectral.durall2020", "none")] > 0.9
+    assert auroc[("provenance.signals", "none")] == 0.5  # no provenance in these files: no evidence either way
+
+
+def test_report_reproduces_the_run_metrics_exactly(finished_run):
+    config, result = finished_run
+    out = Path(config.output)
+    before = (out / "metrics.json").read_bytes()
+    summary = (out / "summary.md").read_bytes()
+    for name in ("metrics.json", "summary.md"):
+        (out / name).unlink()
+    assert build_report(out) == result.metrics
+    assert (out / "metrics.json").read_bytes() == before
+    assert (out / "summary.md").read_bytes() == summary
+
+
+def test_rerun_is_incremental(finished_run):
+    config, _ = finished_run
+    out = Path(config.output)
+    before = (out / "predictions.jsonl").read_bytes()
+    again = run_benchmark(config, progress=False)
+    assert again.n_scored == 0 and (out / "predictions.jsonl").read_bytes() == before
+    more = run_benchmark(
+        resolve_config(**{**config.to_dict(), "perturbations": ["none", "reencode", "jpeg:5", "blur:5"]}),
+        progress=False,
+    )
+    assert more.n_scored == 16 * 4  # only the new perturbation, for each detector
+    rows = list(read_jsonl(out / "predictions.jsonl"))
+    assert len(rows) == len(set(_keys(rows))) == 16 * 4 * 4
+
+
+def test_same_bytes_under_another_name_are_not_scored_again(tmp_path):
+    data = make_real_fake(tmp_path / "data", n_real=4, n_per_generator=2)
+    (data / "real" / "copy_of_00.jpg").write_bytes((data / "real" / "photo_00.jpg").read_bytes())
+    result = run_benchmark(_config(data, tmp_path / "out", detectors=("provenance.signals",), folds=0), progress=False)
+    assert result.n_cached == 1 and result.n_scored == 8
+
+
+def test_incompatible_existing_run_is_refused_and_untouched(finished_run):
+    config, _ = finished_run
+    out = Path(config.output)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    with pytest.raises(OutputExistsError, match="holds a run of another dataset, seed or split"):
+        run_benchmark(resolve_config(**{**config.to_dict(), "seed": 1}), progress=False)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+
+def test_trainable_detector_needs_folds_or_checkpoint(real_fake_dataset, tmp_path):
+    with pytest.raises(BenchConfigError, match="need fitting, and this run has no folds"):
+        run_benchmark(_config(real_fake_dataset, tmp_path / "o", folds=0), progress=False)
+
+
+def test_config_from_yaml_with_flags_winning(tmp_path, real_fake_dataset):
+    (tmp_path / "bench.yaml").write_text(
+        "data: data\noutput: out\nseed: 4\nperturbations: [none, 'resize:2+jpeg:4']\n"
+        "detectors:\n  - provenance.signals\n  - {name: dct.frank2020, overrides: {threshold: 0.4}}\n"
+    )
+    cfg = resolve_config(tmp_path / "bench.yaml", seed=9)
+    assert cfg.data == str(tmp_path / "data") and cfg.seed == 9
+    assert cfg.detectors[1] == DetectorEntry("dct.frank2020", None, {"threshold": 0.4})
+    with pytest.raises(BenchConfigError, match="Unknown benchmark config key"):
+        resolve_config(data="d", output="o", sede=1)
+
+
+def test_killed_run_resumes_without_recomputing_or_duplicating(tmp_path):
+    data = make_real_fake(tmp_path / "data", n_real=30, n_per_generator=15)
+    out = tmp_path / "out"
+    perturbs = ["none", "reencode", "jpeg:5", "webp:5", "blur:5", "noise:5", "resize:5", "crop:5", "social"]
+    args = [sys.executable, "-m", "cli", "bench", "run", "--data", str(data), "-o", str(out), "--folds", "2",
+            "--workers", "1", "--batch-size", "4", "--n-boot", "0"]  # fmt: skip
+    for p in perturbs:
+        args += ["--perturb", p]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(args, cwd=REPO, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # fmt: skip
+    predictions = out / "predictions.jsonl"
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if predictions.exists() and predictions.read_bytes().count(b"\n") >= 60:
+                break
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run ended before it could be killed"
+        os.killpg(proc.pid, signal.SIGKILL)  # the parent and its worker, mid-run, no cleanup
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    survived = list(read_jsonl(predictions))
+    total = 60 * len(perturbs) * 4
+    assert 60 <= len(survived) < total
+    models = {p: p.read_bytes() for p in (out / "models").rglob("detector.json")}
+
+    result = run_benchmark(_config(data, out, perturbations=tuple(perturbs), n_boot=0, batch_size=4), progress=False)
+    rows = list(read_jsonl(predictions))
+    assert len(rows) == total and not [k for k, n in Counter(_keys(rows)).items() if n > 1]
+    assert rows[: len(survived)] == survived  # what was written before the kill is kept as it was
+    assert result.n_scored == total - len(survived)  # and not computed again
+    assert result.throughput["n_rows_resumed"] == len(survived)
+    assert {p: p.read_bytes() for p in (out / "models").rglob("detector.json")} == models  # fits reused
