@@ -122,6 +122,7 @@ def _iterate(ray, tasks: list[str], settings: Any, workers: int) -> Iterator[tup
     context.print_on_execution_start = False
     context.max_errored_blocks = -1  # a crashed actor drops its block; we rescan the missing files after
     blocks = max(1, -(-len(tasks) // _ROWS_PER_BLOCK))
+    workers = min(workers, blocks)  # more actors than blocks would idle (and Ray warns)
     dataset = ray.data.from_items([{"path": path} for path in tasks], override_num_blocks=blocks)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Ray 2.60 warns on restart/retry caps it still honours

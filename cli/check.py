@@ -9,13 +9,7 @@ from pathlib import Path
 import click
 
 from cli.exitcodes import batch_exit_code
-from cli.render import render_error_line, render_text
 from provenance import labels
-from provenance.asset import Limits
-from provenance.inputs import InputProblem, iter_inputs
-from provenance.pipeline import AnalysisOptions, analyze_or_error
-from provenance.report import ErrorRecord, to_json_line
-from provenance.trust import TrustSettings
 
 
 @click.command()
@@ -76,6 +70,13 @@ def check(
 
     Exit codes: 0 all files analysed; 1 a file could not be analysed; 2 usage error; 3 --fail-on matched.
     """
+    # Imported here so `veracity check --help` does not load the analysis stack (C2PA SDK, numpy).
+    from provenance.asset import Limits
+    from provenance.inputs import InputProblem, iter_inputs
+    from provenance.pipeline import AnalysisOptions, analyze_or_error
+    from provenance.report import ErrorRecord
+    from provenance.trust import TrustSettings
+
     limits = Limits.from_env()
     options = AnalysisOptions(
         limits=Limits(max_bytes=max_bytes or limits.max_bytes, max_pixels=max_pixels or limits.max_pixels),
@@ -119,6 +120,9 @@ def _load_detector(name: str | None):
 
 
 def _emit(record, output_format: str, records: list) -> None:
+    from cli.render import render_error_line, render_text
+    from provenance.report import ErrorRecord, to_json_line
+
     if isinstance(record, ErrorRecord):
         click.echo(render_error_line(record), err=True)
     if output_format == "json":

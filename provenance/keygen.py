@@ -27,17 +27,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from provenance.errors import ProvenanceError
+from provenance.errors import KeygenError
 
 ROOT_FILE = "dev-root-ca.pem"
 CHAIN_FILE = "dev-signer-chain.pem"
 KEY_FILE = "dev-signer-key.pem"
 TEST_ONLY = "FOR TESTING ONLY"
 _ALGS = ("es256", "es384", "es512", "ed25519")
-
-
-class KeygenError(ProvenanceError, ValueError):
-    """Development credentials cannot be written (existing files, unknown algorithm)."""
 
 
 @dataclass(frozen=True)

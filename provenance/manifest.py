@@ -25,7 +25,7 @@ from typing import Any
 
 from provenance import labels
 from provenance.asset import Asset, load_asset
-from provenance.errors import ProvenanceError
+from provenance.errors import ManifestReadError
 from provenance.manifest_facts import (
     Action,
     AiDeclarations,
@@ -58,10 +58,6 @@ LOCATIONS: tuple[str, ...] = (EMBEDDED, SIDECAR, REMOTE, STORE, FRAGMENT)
 
 _STORE_MIMES = frozenset({"application/c2pa", "application/x-c2pa-manifest-store"})
 _REMOTE_URL = re.compile(r"remote manifests? from url (\S+)", re.IGNORECASE)
-
-
-class ManifestReadError(ProvenanceError, ValueError):
-    """A remote manifest could not be fetched, or a fragment list was given without an init segment."""
 
 
 @dataclass(frozen=True)

@@ -27,16 +27,12 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from provenance.errors import ProvenanceError
+from provenance.errors import SigningError
 from provenance.mediatypes import sniff_media_type
 from provenance.sourcetypes import list_source_types, lookup_source_type
 
 ALGORITHMS: tuple[str, ...] = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
 _CURVE_ALG = {"secp256r1": "es256", "secp384r1": "es384", "secp521r1": "es512"}
-
-
-class SigningError(ProvenanceError, ValueError):
-    """A file cannot be signed: unsafe destination, bad key or certificate, unsupported format, SDK failure."""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from provenance.errors import ProvenanceError
+from provenance.errors import TrustError
 
 ENV_TRUST_ANCHORS = "VERACITY_TRUST_ANCHORS"
 _TRUSTLIST_DIR = Path(__file__).resolve().parent / "trustlists"
@@ -38,10 +38,6 @@ BUNDLED = "bundled"
 FLAG = "--trust-anchors"
 ENVIRONMENT = "environment"
 USER_STORE = "user-store"
-
-
-class TrustError(ProvenanceError, ValueError):
-    """A trust anchor file or the user trust store cannot be used."""
 
 
 @dataclass(frozen=True)

@@ -123,3 +123,15 @@ def test_check_on_an_image_does_not_import_torch(files):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "TORCH False"
+
+
+def test_listed_summaries_match_each_commands_help():
+    import click
+
+    from cli.main import COMMAND_SUMMARIES, LAZY_COMMANDS
+
+    ctx = click.Context(main)
+    for name in LAZY_COMMANDS:
+        command = main.get_command(ctx, name)
+        first_line = (command.help or "").strip().splitlines()[0]
+        assert COMMAND_SUMMARIES.get(name, first_line) == first_line, name
