@@ -34,13 +34,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from math import comb
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PIL import Image
 
 from provenance import labels
 from provenance.signals import Finding, SignalResult, not_applicable
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 _SCALE = 36.0  # the package's default scale for U (``scales=[0, 36, 36]``)
 _BLOCK = 4
