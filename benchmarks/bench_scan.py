@@ -12,6 +12,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
 import tempfile
 import time
 from pathlib import Path
@@ -43,6 +44,21 @@ def make_corpus(folder: Path, count: int, size: tuple[int, int]) -> list[Path]:
     return paths
 
 
+def make_corpus_elsewhere(folder: Path, count: int, size: tuple[int, int]) -> None:
+    """Build a corpus in a child process: Linux keeps a process's peak RSS across fork and exec, so building
+    big images here would inflate the peak memory every worker reports."""
+    process = mp.get_context("spawn").Process(target=make_corpus, args=(folder, count, size))
+    process.start()
+    process.join()
+    if process.exitcode != 0:
+        raise RuntimeError(f"building the benchmark corpus failed (exit code {process.exitcode})")
+
+
+def make_large_corpus(folder: Path) -> None:
+    make_corpus(folder, 2, (4000, 3000))  # 12 MP
+    camera_like(8192, 6144, seed=99).save(folder / "fifty-mp.jpg", quality=90)  # 50 MP
+
+
 def timed_scan(folder: Path, out: Path, engine: str, workers: int, detector: str | None):
     from benchmarks.scan import ScanSettings, run_scan
 
@@ -67,7 +83,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="veracity-bench-scan-") as tmp:
         root = Path(tmp)
         corpus = root / "4mp"
-        make_corpus(corpus, args.files, (2304, 1728))
+        make_corpus_elsewhere(corpus, args.files, (2304, 1728))
         print(f"corpus: {args.files} camera-like 4 MP JPEGs; detector: {detector or 'none'}; workers: {args.workers}")
         local, local_s = timed_scan(corpus, root / "local.jsonl", "local", args.workers, detector)
         local_rate = args.files / local_s
@@ -86,8 +102,10 @@ def main() -> None:
             )
         if not args.no_large:
             large = root / "large"
-            make_corpus(large, 2, (4000, 3000))  # 12 MP
-            camera_like(8192, 6144, seed=99).save(large / "fifty-mp.jpg", quality=90)  # 50 MP
+            large.mkdir()
+            process = mp.get_context("spawn").Process(target=make_large_corpus, args=(large,))
+            process.start()
+            process.join()
             summary, seconds = timed_scan(large, root / "large.jsonl", "local", args.workers, detector)
             stats = summary.engine_stats
             print(
