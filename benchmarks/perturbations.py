@@ -114,9 +114,10 @@ def parse_chain(spec: str) -> tuple[Step, ...]:
 
 
 def canonical(spec: str) -> str:
-    """The canonical spelling of a chain (``"jpeg"`` -> ``"jpeg:3"``)."""
+    """The canonical spelling of a chain: ``"jpeg"`` -> ``"jpeg:3"``; one-level perturbations carry no severity."""
     steps = parse_chain(spec)
-    return "+".join(str(s) for s in steps) if steps else IDENTITY
+    parts = [str(s) if perturbations.get(s.name).table else s.name for s in steps]
+    return "+".join(parts) if parts else IDENTITY
 
 
 def apply_chain(data: bytes, spec: str | Sequence[Step], rng: np.random.Generator) -> bytes:

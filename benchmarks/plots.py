@@ -45,7 +45,7 @@ def write_plots(folder: Path, rows: list[dict[str, Any]], results: list[dict[str
             fpr, tpr, _ = roc_curve(y, p)
             precision, recall, _ = precision_recall_curve(y, p)
             ax_roc.plot(fpr, tpr, label=detector)
-            ax_pr.plot(recall, precision, label=detector)
+            ax_pr.step(recall, precision, where="post", label=detector)
         ax_roc.plot([0, 1], [0, 1], "k:", linewidth=0.8)
         ax_roc.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC · {chain}")
         ax_pr.set(xlabel="recall (generated)", ylabel="precision", title=f"PR · {chain}")

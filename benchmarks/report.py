@@ -77,6 +77,7 @@ def build_report(folder: str | Path) -> dict[str, Any]:
         "duplicate_rows_ignored": duplicates,
         "results": results,
         "format_shortcut": format_shortcut(results),
+        "format_only": format_only_reference(rows),
     }
     write_json(folder / "metrics.json", metrics)
     write_atomic(folder / "summary.md", render_summary(run, metrics))
@@ -141,6 +142,24 @@ def format_shortcut(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def format_only_reference(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """What the original file format alone gives: the AUROC of P(generated | format), fitted on these files.
+
+    A detector near this figure may be reading the container, not the pixels (real JPEGs, fake PNGs).
+    """
+    originals = {r["path"]: r for r in rows if r["perturbation"] == IDENTITY and "media_type" in r}
+    if not originals:
+        return None
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in originals.values():
+        counts[str(r["media_type"])][r["label"]] += 1
+    y = np.array([r["label"] for r in originals.values()])
+    p = np.array([counts[str(r["media_type"])][1] / sum(counts[str(r["media_type"])]) for r in originals.values()])
+    auroc = compute_metrics(y, p, threshold=0.5, names=["auroc"])["auroc"]
+    by_format = {fmt: {"n_real": c[0], "n_generated": c[1]} for fmt, c in sorted(counts.items())}
+    return {"auroc": auroc.to_dict(), "by_format": by_format}
+
+
 # -- Markdown -----------------------------------------------------------------------------------------------
 
 
@@ -194,6 +213,16 @@ def render_summary(run: dict[str, Any], metrics: dict[str, Any]) -> str:
             )
     else:
         lines.append("Not run: add the `reencode` perturbation (and `none`) to compare.")
+    reference = metrics.get("format_only")
+    if reference:
+        formats = ", ".join(
+            f"{k} {v['n_real']} real / {v['n_generated']} generated" for k, v in reference["by_format"].items()
+        )
+        lines += [
+            "",
+            "Reference: the original file format alone (P(generated | format), fitted on these files) reaches "
+            f"AUROC {_cell(reference['auroc'])}. Formats: {formats}.",
+        ]
     lines += _slice_table(metrics, "generator", "Per generator (original files, AUROC vs the reals)")
     lines += _slice_table(metrics, "source", "Per source (original files; AUROC n/a on single-class sources)")
     throughput = run.get("throughput")

@@ -15,7 +15,7 @@ import hashlib
 import time
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,8 @@ PREDICTIONS = "predictions.jsonl"
 RUN_FILE = "run.json"
 #: Keys of every prediction row, pinned (tests check them).
 ROW_KEYS = (
-    "detector", "elapsed_ms", "error", "fold", "generator", "group", "label", "model_sha256", "p_generated",
-    "path", "perturbation", "seed", "sha256", "signals", "source", "threshold",
+    "detector", "elapsed_ms", "error", "fold", "generator", "group", "label", "media_type", "model_sha256",
+    "p_generated", "path", "perturbation", "seed", "sha256", "signals", "source", "threshold",
 )  # fmt: skip
 
 
@@ -59,6 +59,7 @@ def run_benchmark(config: BenchConfig, *, overwrite: bool = False, progress: boo
         BenchConfigError, DatasetError, RegistryLookupError: bad configuration.
     """
     started = time.perf_counter()
+    revision = git_revision()  # of the code that runs, before anyone edits it
     out = Path(config.output)
     dataset, samples = prepare_samples(config)
     chains = tuple(dict.fromkeys(canonical(p) for p in config.perturbations))
@@ -66,6 +67,7 @@ def run_benchmark(config: BenchConfig, *, overwrite: bool = False, progress: boo
     _claim_output(out, identity, overwrite)
     specs = resolve_detectors(config, samples, out, dataset)
     hashes = {s.relpath: _sha256(s.path) for s in samples}
+    samples = [replace(s, meta={**s.meta, "media_type": _media_type(s.path)}) for s in samples]
     thresholds, model_shas = _detector_facts(specs, samples)
 
     stats, n_scored, n_cached, n_errors = _score_all(config, samples, hashes, chains, specs, out, progress)
@@ -76,7 +78,7 @@ def run_benchmark(config: BenchConfig, *, overwrite: bool = False, progress: boo
         "detectors": {name: {"thresholds": thresholds[name], "model_sha256": model_shas[name]} for name in specs},
         "perturbations": list(chains),
         "versions": package_versions(),
-        "git_revision": git_revision(),
+        "git_revision": revision,
         "throughput": {
             **stats,
             "n_scored_conditions": n_scored,
@@ -126,6 +128,15 @@ def _claim_output(out: Path, identity: dict[str, Any], overwrite: bool) -> None:
 def _sha256(path: str) -> str:
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _media_type(path: str) -> str | None:
+    """MIME type of the original file, sniffed from its bytes: the report checks what the format alone gives."""
+    from provenance.mediatypes import sniff_media_type
+
+    with open(path, "rb") as handle:
+        found = sniff_media_type(handle.read(8192))
+    return found.mime if found else None
 
 
 # -- detectors: which need cross-fitting, and their per-fold checkpoints ---------------------------------------
@@ -253,48 +264,12 @@ def _score_all(
     out: Path,
     progress: bool,
 ) -> tuple[dict[str, Any], int, int, int]:
-    from benchmarks.scoring import DetectorCache
-
-    parent_detectors = DetectorCache(specs)  # runs the batched linear models and knows thresholds/model shas
-    done: set[tuple] = set()
-    cache: dict[tuple, dict[str, Any]] = {}
-    for row in read_jsonl(out / PREDICTIONS):
-        done.add((row["path"], row["detector"], row["perturbation"]))
-        if row["error"] is None:
-            key = _cache_key(row["detector"], row["model_sha256"], row["sha256"], row["perturbation"], row["seed"])
-            cache[key] = row
-    n_cached = 0
+    """Score every missing (file, perturbation, detector) row into predictions.jsonl; return stats and counts."""
     handle = open_jsonl_for_append(out / PREDICTIONS)
-    emitter = _Emitter(handle, hashes, config.seed)
-    batcher = _FeatureBatcher(parent_detectors, config.batch_size, emitter.emit)
     try:
-        tasks = []
-        for i, sample in enumerate(samples):
-            conditions = []
-            for chain in chains:
-                names = []
-                for name in specs:
-                    if (sample.relpath, name, chain) in done:
-                        continue
-                    detector = parent_detectors.get(name, sample.fold)
-                    model_sha = getattr(detector, "checkpoint_sha256", None)
-                    key = _cache_key(name, model_sha, hashes[sample.relpath], chain, config.seed)
-                    if key in cache:  # same bytes scored before under another path: reuse, no work
-                        write_record(handle, {**cache[key], **_sample_fields(sample, hashes)})
-                        n_cached += 1
-                    elif key in emitter.followers:  # same bytes already planned in this run
-                        emitter.followers[key].append(sample)
-                        n_cached += 1
-                    else:
-                        emitter.followers[key] = []
-                        names.append(name)
-                if names:
-                    conditions.append([chain, names])
-            if conditions:
-                payload = {"path": sample.path, "sha256": hashes[sample.relpath], "fold": sample.fold}
-                tasks.append((i, {**payload, "conditions": conditions}))
-        payloads = dict(tasks)
-        n_skipped = sum(1 for s in samples for c in chains for n in specs if (s.relpath, n, c) in done)
+        scoring = _Scoring(config, samples, hashes, specs, handle)
+        scoring.load_previous(out / PREDICTIONS)
+        tasks = scoring.plan(chains)
         engine = Engine(
             score_sample,
             init=init_context,
@@ -303,40 +278,100 @@ def _score_all(
             task_timeout_s=config.task_timeout_s,
             progress=Progress(len(tasks), "bench run") if progress else None,
         )
-        n_scored = n_errors = 0
         for result in engine.map(iter(tasks)):
-            sample = samples[result.task_id]
-            if result.error is not None:  # the whole file failed (unreadable, worker died): one row per condition
-                payload = payloads[result.task_id]
-                rows = [
-                    {"perturbation": c, "detector": n, "p_generated": None, "signals": None, "error": result.error,
-                     "elapsed_ms": result.elapsed_ms}
-                    for c, names in payload["conditions"] for n in names
-                ]  # fmt: skip
-            else:
-                rows = result.value
-            for row in rows:
-                n_scored += 1
-                n_errors += row.get("error") is not None
-                full = _complete_row(row, sample, hashes, parent_detectors, config.seed)
-                if "features" in row and row["error"] is None:
-                    batcher.add(full, row["features"])
-                else:
-                    emitter.emit(full)
-        batcher.flush_all()
+            scoring.collect(result)
+        scoring.batcher.flush_all()
     finally:
         handle.close()
     stats = engine.stats.to_dict()
-    stats["n_files"] = len(samples)
-    stats["n_files_scored"] = len(tasks)
-    stats["n_rows_resumed"] = n_skipped
-    return stats, n_scored, n_cached, n_errors
+    stats.update(n_files=len(samples), n_files_scored=len(tasks), n_rows_resumed=scoring.n_resumed)
+    # one "condition" = one (file, perturbation, detector) prediction; tasks_per_s above counts files
+    stats["conditions_per_s"] = round(scoring.n_scored / stats["elapsed_s"], 2) if stats["elapsed_s"] else None
+    return stats, scoring.n_scored, scoring.n_cached, scoring.n_errors
+
+
+class _Scoring:
+    """The bookkeeping of one scoring pass: what is done, what is cached, what to send, how to write back."""
+
+    def __init__(
+        self, config: BenchConfig, samples: list[Sample], hashes: dict[str, str], specs: dict[str, DetectorSpec],
+        handle: Any,
+    ) -> None:  # fmt: skip
+        from benchmarks.scoring import DetectorCache
+
+        self.config, self.samples, self.hashes, self.specs, self.handle = config, samples, hashes, specs, handle
+        self.detectors = DetectorCache(specs)  # the parent's copies: batched linear models, thresholds, model shas
+        self.emitter = _Emitter(handle, hashes, config.seed)
+        self.batcher = _FeatureBatcher(self.detectors, config.batch_size, self.emitter.emit)
+        self.done: set[tuple] = set()
+        self.cache: dict[tuple, dict[str, Any]] = {}
+        self.payloads: dict[int, dict[str, Any]] = {}
+        self.n_resumed = self.n_cached = self.n_scored = self.n_errors = 0
+
+    def load_previous(self, predictions: Path) -> None:
+        for row in read_jsonl(predictions):
+            self.done.add((row["path"], row["detector"], row["perturbation"]))
+            if row["error"] is None:
+                self.cache[
+                    _cache_key(row["detector"], row["model_sha256"], row["sha256"], row["perturbation"], row["seed"])
+                ] = row
+
+    def plan(self, chains: tuple[str, ...]) -> list[tuple[int, dict[str, Any]]]:
+        """One task per file with conditions to score; rows already known are skipped or copied."""
+        tasks = []
+        for i, sample in enumerate(self.samples):
+            conditions = [[chain, names] for chain in chains if (names := self._to_score(sample, chain))]
+            if conditions:
+                payload = {"path": sample.path, "sha256": self.hashes[sample.relpath], "fold": sample.fold}
+                self.payloads[i] = {**payload, "conditions": conditions}
+                tasks.append((i, self.payloads[i]))
+        return tasks
+
+    def _to_score(self, sample: Sample, chain: str) -> list[str]:
+        names = []
+        for name in self.specs:
+            if (sample.relpath, name, chain) in self.done:
+                self.n_resumed += 1
+                continue
+            model_sha = getattr(self.detectors.get(name, sample.fold), "checkpoint_sha256", None)
+            key = _cache_key(name, model_sha, self.hashes[sample.relpath], chain, self.config.seed)
+            if key in self.cache:  # the same bytes were scored before under another path: copy, no work
+                write_record(self.handle, {**self.cache[key], **_sample_fields(sample, self.hashes)})
+                self.n_cached += 1
+            elif key in self.emitter.followers:  # the same bytes are already planned in this run
+                self.emitter.followers[key].append(sample)
+                self.n_cached += 1
+            else:
+                self.emitter.followers[key] = []
+                names.append(name)
+        return names
+
+    def collect(self, result: Any) -> None:
+        """Complete and write the rows of one finished task (features go to the batched model first)."""
+        sample = self.samples[result.task_id]
+        if result.error is not None:  # the whole file failed (unreadable, worker died): one row per condition
+            rows = [
+                {"perturbation": c, "detector": n, "p_generated": None, "signals": None, "error": result.error,
+                 "elapsed_ms": result.elapsed_ms}
+                for c, names in self.payloads[result.task_id]["conditions"] for n in names
+            ]  # fmt: skip
+        else:
+            rows = result.value
+        for row in rows:
+            self.n_scored += 1
+            self.n_errors += row.get("error") is not None
+            full = _complete_row(row, sample, self.hashes, self.detectors, self.config.seed)
+            if "features" in row and row["error"] is None:
+                self.batcher.add(full, row["features"])
+            else:
+                self.emitter.emit(full)
 
 
 def _sample_fields(sample: Sample, hashes: dict[str, str]) -> dict[str, Any]:
     return {
         "path": sample.relpath,
         "sha256": hashes[sample.relpath],
+        "media_type": sample.meta.get("media_type"),
         "label": sample.label,
         "generator": sample.generator,
         "source": sample.source,

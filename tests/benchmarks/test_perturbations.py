@@ -110,6 +110,7 @@ def test_chains_compose_in_order(photo_bytes):
 
 def test_chain_spelling():
     assert canonical("jpeg") == "jpeg:3" and canonical(" resize:2 + jpeg:5 ") == "resize:2+jpeg:5"
+    assert canonical("social:4") == "social" and canonical("strip-metadata+jpeg") == "strip-metadata+jpeg:3"
     assert parse_chain("none") == ()
     with pytest.raises(PerturbationError, match=r"severity of perturbation 'jpeg' must be an int in \[1, 5\]. Got '7'"):
         parse_chain("jpeg:7")

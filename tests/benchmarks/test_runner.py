@@ -62,6 +62,13 @@ def test_run_writes_every_output(finished_run):
     assert run["throughput"]["n_tasks"] == 16 and run["throughput"]["main_peak_rss_mb"] > 0
     summary = (out / "summary.md").read_text()
     assert "## Format-shortcut check" in summary and "| spectral.durall2020 | " in summary
+    # every real is a JPEG and every fake a PNG here: the format alone separates them perfectly
+    assert result.metrics["format_only"]["auroc"]["value"] == 1.0
+    assert result.metrics["format_only"]["by_format"] == {
+        "image/jpeg": {"n_real": 8, "n_generated": 0},
+        "image/png": {"n_real": 0, "n_generated": 8},
+    }
+    assert "the original file format alone" in summary
     assert (out / "models" / "spectral.durall2020" / "fold-0" / "detector.json").is_file()
     # the fakes are upsampled noise: the spectral baseline, cross-fitted on other files, separates them
     auroc = {
@@ -169,3 +176,9 @@ def test_killed_run_resumes_without_recomputing_or_duplicating(tmp_path):
     assert result.n_scored == total - len(survived)  # and not computed again
     assert result.throughput["n_rows_resumed"] == len(survived)
     assert {p: p.read_bytes() for p in (out / "models").rglob("detector.json")} == models  # fits reused
+
+
+def test_shipped_wild_dev_config_resolves(shared):
+    cfg = resolve_config(REPO / "benchmarks" / "configs" / "wild-dev.yaml", default_output="unused")
+    assert Path(cfg.data).resolve() == (shared / "data" / "wild-dev").resolve()
+    assert {d.name for d in cfg.detectors} == set(ALL_DETECTORS) and len(cfg.perturbations) == 10
