@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from benchmarks.engine import Engine, Progress
 from benchmarks.errors import BenchmarkError
 from benchmarks.scanrecords import FORMATS, ScanWriter, journal_path, read_records, record_key, scan_record
+from benchmarks.uris import expand_uri, is_uri, read_uri
 from provenance import labels
 from provenance.asset import Limits
 from provenance.inputs import InputProblem, iter_inputs
@@ -118,8 +119,22 @@ def scan_file(path: str, context: ScanContext) -> dict[str, Any]:
     if marker and marker in Path(path).name:
         os._exit(86)  # the test hook: die like a segfaulting decoder would
     started = time.perf_counter()
-    result = analyze_or_error(path, detector=context.detector, options=context.options)
+    if is_uri(path):
+        result = _analyze_uri(path, context)
+    else:
+        result = analyze_or_error(path, detector=context.detector, options=context.options)
     return scan_record(result, path=path, elapsed_ms=(time.perf_counter() - started) * 1000.0)
+
+
+def _analyze_uri(uri: str, context: ScanContext):
+    from provenance.errors import ProvenanceError
+    from provenance.pipeline import analyze_or_error
+
+    try:
+        data = read_uri(uri, context.options.limits.max_bytes)
+    except ProvenanceError as exc:
+        return ErrorRecord(input=uri, error_kind=exc.kind, message=str(exc))
+    return analyze_or_error(data, name=uri, detector=context.detector, options=context.options)
 
 
 def died_record(path: str, message: str) -> dict[str, Any]:
@@ -148,7 +163,8 @@ def run_scan(
     """Scan ``inputs`` into ``output``; resume from an existing output unless ``overwrite``.
 
     Args:
-        inputs: paths, directories, globs, ``@list`` files, ``-`` (see `provenance.inputs.iter_inputs`).
+        inputs: paths, directories, globs, ``@list`` files, ``-`` (see `provenance.inputs.iter_inputs`), and
+            object-storage URIs (``s3://bucket/prefix/``, ``file:///data/x.jpg``; see `benchmarks.uris`).
         output: the record file; its extension picks the format unless ``fmt`` is given.
         fmt: ``jsonl``, ``csv`` or ``parquet``.
         settings: detector and analysis settings for the workers.
@@ -179,7 +195,7 @@ def run_scan(
     started = time.perf_counter()
     summary = ScanSummary(output=str(output), engine=engine)
     done = _done_keys(output, fmt)
-    plan = _plan(iter_inputs(inputs, stdin=stdin or sys.stdin), done, dedupe, summary)
+    plan = _plan(_expand_inputs(inputs, stdin or sys.stdin), done, dedupe, summary)
     with ScanWriter(output, fmt) as writer, ScanWriter(_skipped_path(output), "jsonl") as skipped:
 
         def emit(record: dict[str, Any]) -> None:
@@ -205,6 +221,20 @@ def run_scan(
     return summary
 
 
+def _expand_inputs(inputs: Iterable[str], stdin: TextIO) -> Iterator[Path | str | InputProblem]:
+    """Local inputs through `iter_inputs`, object-storage URIs through `expand_uri`, in the given order."""
+    local: list[str] = []
+    for raw in inputs:
+        if not is_uri(raw):
+            local.append(raw)
+            continue
+        yield from iter_inputs(local, stdin=stdin)
+        local = []
+        expanded = expand_uri(raw)
+        yield from ([expanded] if isinstance(expanded, InputProblem) else expanded)
+    yield from iter_inputs(local, stdin=stdin)
+
+
 @dataclass
 class _Plan:
     tasks: list[str] = field(default_factory=list)
@@ -212,7 +242,9 @@ class _Plan:
     problems: list[InputProblem] = field(default_factory=list)
 
 
-def _plan(items: Iterator[Path | InputProblem], done: set[tuple[str, str | None]], dedupe: bool, summary) -> _Plan:
+def _plan(
+    items: Iterator[Path | str | InputProblem], done: set[tuple[str, str | None]], dedupe: bool, summary
+) -> _Plan:
     plan = _Plan()
     done_paths = {path for path, _ in done}
     first_by_hash: dict[str, str] = {}
@@ -316,6 +348,14 @@ def _format_from_name(output: Path) -> str:
 
 
 def _hash_or_none(path: str) -> tuple[str | None, int | None]:
+    if is_uri(path):
+        from provenance.errors import ProvenanceError
+
+        try:
+            data = read_uri(path, Limits.from_env().max_bytes)
+        except ProvenanceError:
+            return None, None
+        return hashlib.sha256(data).hexdigest(), len(data)
     try:
         with open(path, "rb") as handle:
             digest = hashlib.sha256()

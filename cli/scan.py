@@ -97,6 +97,8 @@ def scan(
 ) -> None:
     """Scan INPUTS (files, directories, globs, @LIST files, - for stdin) into one record per file.
 
+    INPUTS may also be object-storage URIs (s3://bucket/prefix/, file:///data/x.jpg) read with pyarrow.
+
     Records are appended and flushed one at a time: re-running the same command resumes, skipping files
     already recorded with the same content; a file that crashes its worker gets an error record and the
     scan goes on. Exit codes: 0 all analysed; 1 some file could not be analysed; 3 --fail-on matched.

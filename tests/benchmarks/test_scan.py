@@ -200,3 +200,23 @@ def test_ray_engine_without_ray_says_how_to_install(tmp_path, monkeypatch):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy())
     assert result.returncode == 1
     assert "pip install 'veracity[ray]'" in result.stderr
+
+
+@pytest.mark.parametrize("engine", ["local", "ray"])
+def test_object_storage_uris_are_read_as_bytes(tmp_path, engine):
+    pytest.importorskip("pyarrow")
+    if engine == "ray":
+        pytest.importorskip("ray.data")
+    paths = make_corpus(tmp_path / "bucket", n_good=2, hostile=False)
+    (tmp_path / "bucket" / "notes.txt").write_text("not media: a prefix lists media files only")
+    out = tmp_path / "out.jsonl"
+    prefix = f"file://{tmp_path / 'bucket'}"
+    missing = f"file://{tmp_path / 'nope.jpg'}"
+    summary = run_scan([prefix, missing], out, engine=engine, workers=2)
+    records = {r["path"]: r for r in _records(out)}
+    assert set(records) == {f"file://{p}" for p in paths} | {missing}
+    assert records[f"file://{paths[-1]}"]["verdict"] == "generated"
+    assert records[missing]["error"]["kind"] == "AssetNotFoundError"
+    assert summary.errors == 1
+    again = run_scan([prefix, missing], out, engine=engine, workers=2)
+    assert (again.scanned, again.skipped_done) == (0, 4)
