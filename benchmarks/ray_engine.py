@@ -25,7 +25,7 @@ from typing import Any
 from benchmarks.errors import BenchmarkError
 
 _OBJECT_STORE_BYTES = 256 * 1024 * 1024
-_ROWS_PER_BLOCK = 8
+DEFAULT_ROWS_PER_BLOCK = 8
 
 
 class _ScanActor:
@@ -52,6 +52,7 @@ def run_on_ray(
     address: str | None,
     progress: Any = None,
     summary: Any = None,
+    rows_per_block: int = DEFAULT_ROWS_PER_BLOCK,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield ``(path, scan record)`` for every task, computed by Ray Data actors.
 
@@ -65,7 +66,7 @@ def run_on_ray(
     started_here = _init_ray(ray, workers, address, settings.device)
     seen: set[str] = set()
     try:
-        for path, record in _iterate(ray, tasks, settings, workers):
+        for path, record in _iterate(ray, tasks, settings, workers, rows_per_block):
             seen.add(path)
             if progress is not None:
                 progress.update(1, int(record["verdict"] == "error"))
@@ -115,27 +116,27 @@ def _init_ray(ray, workers: int, address: str | None, device: str) -> bool:
     return True
 
 
-def _iterate(ray, tasks: list[str], settings: Any, workers: int) -> Iterator[tuple[str, dict[str, Any]]]:
+def _iterate(ray, tasks: list[str], settings: Any, workers: int, rows: int) -> Iterator[tuple[str, dict[str, Any]]]:
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
     context.max_errored_blocks = -1  # a crashed actor drops its block; we rescan the missing files after
-    blocks = max(1, -(-len(tasks) // _ROWS_PER_BLOCK))
+    blocks = max(1, -(-len(tasks) // rows))
     workers = min(workers, blocks)  # more actors than blocks would idle (and Ray warns)
     dataset = ray.data.from_items([{"path": path} for path in tasks], override_num_blocks=blocks)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Ray 2.60 warns on restart/retry caps it still honours
-        dataset = _map(dataset, settings, workers, ray)
+        dataset = _map(dataset, settings, workers, rows, ray)
     for row in dataset.iter_rows():
         yield str(row["path"]), json.loads(row["record"])
 
 
-def _map(dataset, settings: Any, workers: int, ray):
+def _map(dataset, settings: Any, workers: int, rows: int, ray):
     return dataset.map_batches(
         _ScanActor,
         fn_constructor_args=(settings,),
-        batch_size=_ROWS_PER_BLOCK,
+        batch_size=rows,
         batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=workers),
         num_cpus=1,

@@ -159,6 +159,7 @@ def run_scan(
     stdin: TextIO | None = None,
     progress: Progress | None = None,
     task_timeout_s: float | None = 600.0,
+    rows_per_block: int = 8,
 ) -> ScanSummary:
     """Scan ``inputs`` into ``output``; resume from an existing output unless ``overwrite``.
 
@@ -177,6 +178,7 @@ def run_scan(
         stdin: where ``-`` reads paths.
         progress: progress reporter on stderr (``None``: silent).
         task_timeout_s: a file taking longer than this is an error (local engine).
+        rows_per_block: files per Ray block; a crashed actor loses (and we rescan) at most one block.
 
     Returns:
         The `ScanSummary`.
@@ -208,7 +210,9 @@ def run_scan(
             emit(_problem_record(problem))
         if progress is not None:
             progress.total = len(plan.tasks)
-        results = _run_engine(engine, plan.tasks, settings, workers, ray_address, progress, task_timeout_s, summary)
+        results = _run_engine(
+            engine, plan.tasks, settings, workers, ray_address, progress, task_timeout_s, summary, rows_per_block
+        )
         for path, record in results:
             summary.scanned += 1
             emit(record)
@@ -272,11 +276,19 @@ def _plan(
     return plan
 
 
-def _run_engine(engine, tasks, settings, workers, ray_address, progress, task_timeout_s, summary):
+def _run_engine(engine, tasks, settings, workers, ray_address, progress, task_timeout_s, summary, rows_per_block):
     if engine == "ray":
         from benchmarks.ray_engine import run_on_ray
 
-        yield from run_on_ray(tasks, settings, workers=workers, address=ray_address, progress=progress, summary=summary)
+        yield from run_on_ray(
+            tasks,
+            settings,
+            workers=workers,
+            address=ray_address,
+            progress=progress,
+            summary=summary,
+            rows_per_block=rows_per_block,
+        )
         return
     pool = Engine(
         scan_file,

@@ -111,10 +111,6 @@ def scan(
 
     chosen = None if no_detector else (detector or default_detector_name())
     settings = ScanSettings(detector=chosen, device=device, threshold=threshold)
-    if batch_size:
-        import benchmarks.ray_engine as ray_engine
-
-        ray_engine._ROWS_PER_BLOCK = batch_size
     progress = None if quiet else Progress(None, "scan")
     try:
         summary = run_scan(
@@ -130,6 +126,7 @@ def scan(
             ray_address=ray_address,
             stdin=sys.stdin,
             progress=progress,
+            rows_per_block=batch_size or 8,
         )
     except BenchmarkError as exc:
         raise click.ClickException(str(exc)) from exc
