@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
 from cli.exitcodes import batch_exit_code
-from cli.render import render_error_line, render_text
 from provenance import labels
-from provenance.asset import Limits
-from provenance.inputs import InputProblem, iter_inputs
-from provenance.pipeline import AnalysisOptions, analyze_or_error
-from provenance.report import ErrorRecord, to_json_line
 
 
 @click.command()
@@ -33,6 +29,12 @@ from provenance.report import ErrorRecord, to_json_line
     multiple=True,
     help="Exit with code 3 when any file gets this label (repeatable).",
 )
+@click.option(
+    "--detector",
+    default=None,
+    help="Detector name or path for the classifier signal (default: the shipped model; see `veracity detectors`).",
+)
+@click.option("--no-detector", is_flag=True, help="Provenance signals only: no classifier.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse files larger than this.")
 @click.option(
     "--max-pixels",
@@ -40,8 +42,25 @@ from provenance.report import ErrorRecord, to_json_line
     default=None,
     help="Refuse images with more pixels than this, before decoding.",
 )
+@click.option(
+    "--trust-anchors",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    help="PEM file of extra C2PA trust anchors (repeatable).",
+)
+@click.option("--no-default-trust", is_flag=True, help="Leave out the bundled C2PA trust list.")
+@click.option("--allow-remote", is_flag=True, help="Fetch remote C2PA manifests (off by default).")
 def check(
-    inputs: tuple[str, ...], output_format: str, fail_on: tuple[str, ...], max_bytes: int | None, max_pixels: int | None
+    inputs: tuple[str, ...],
+    output_format: str,
+    fail_on: tuple[str, ...],
+    detector: str | None,
+    no_detector: bool,
+    max_bytes: int | None,
+    max_pixels: int | None,
+    trust_anchors: tuple[Path, ...],
+    no_default_trust: bool,
+    allow_remote: bool,
 ) -> None:
     """Check files for provenance and say whether they came from a camera or a generative model.
 
@@ -51,17 +70,30 @@ def check(
 
     Exit codes: 0 all files analysed; 1 a file could not be analysed; 2 usage error; 3 --fail-on matched.
     """
+    # Imported here so `veracity check --help` does not load the analysis stack (C2PA SDK, numpy).
+    from provenance.asset import Limits
+    from provenance.inputs import InputProblem, iter_inputs
+    from provenance.pipeline import AnalysisOptions, analyze_or_error
+    from provenance.report import ErrorRecord
+    from provenance.trust import TrustSettings
+
     limits = Limits.from_env()
     options = AnalysisOptions(
-        limits=Limits(max_bytes=max_bytes or limits.max_bytes, max_pixels=max_pixels or limits.max_pixels)
+        limits=Limits(max_bytes=max_bytes or limits.max_bytes, max_pixels=max_pixels or limits.max_pixels),
+        signal_settings={
+            labels.C2PA: TrustSettings(
+                anchor_files=trust_anchors, use_default_trust=not no_default_trust, allow_remote=allow_remote
+            )
+        },
     )
+    classifier = None if no_detector else _load_detector(detector)
     errors = matched = 0
     records = []
     for item in iter_inputs(inputs, stdin=sys.stdin):
         record = (
             ErrorRecord(item.input, item.kind, item.message)
             if isinstance(item, InputProblem)
-            else analyze_or_error(item, options=options)
+            else analyze_or_error(item, detector=classifier, options=options)
         )
         errors += isinstance(record, ErrorRecord)
         matched += record.label in fail_on
@@ -73,7 +105,24 @@ def check(
     sys.exit(batch_exit_code(errors=errors, matched=matched))
 
 
+def _load_detector(name: str | None):
+    from cli.defaults import default_detector_name
+
+    chosen = name or default_detector_name()
+    if chosen is None:
+        return None
+    from detector import DetectorError, create_detector
+
+    try:
+        return create_detector(chosen)
+    except DetectorError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def _emit(record, output_format: str, records: list) -> None:
+    from cli.render import render_error_line, render_text
+    from provenance.report import ErrorRecord, to_json_line
+
     if isinstance(record, ErrorRecord):
         click.echo(render_error_line(record), err=True)
     if output_format == "json":

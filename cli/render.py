@@ -44,7 +44,7 @@ def render_text(report: Report) -> str:
         if signal.status in (labels.NOT_APPLICABLE, labels.SKIPPED):
             not_checked.append(f"{signal.name}: {signal.summary}")
             continue
-        lines.append(f"  [{signal.name}] {_STATUS_WORDS[signal.status]}: {signal.summary}")
+        lines.append(_wrapped(f"[{signal.name}] {_STATUS_WORDS[signal.status]}: {signal.summary}", "  "))
         if signal.error:
             lines.append(_wrapped(signal.error, "      error: "))
         for finding in signal.findings:

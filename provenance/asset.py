@@ -14,8 +14,8 @@ import io
 import os
 import stat
 import struct
-import zlib
 import warnings
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -144,13 +144,13 @@ class Asset:
                 raise self._limit_error(None) from exc
             except UnidentifiedImageError as exc:
                 raise CorruptAssetError(
-                    f"{self.name}: the {self.media_type.extension.upper()} data cannot be decoded "
+                    f"{self.name}: the {_format_name(self.media_type)} data cannot be decoded "
                     "(damaged header or an unsupported variant of the format).",
                     path=self.name,
                 ) from exc
             except (OSError, SyntaxError, ValueError, EOFError) as exc:
                 raise CorruptAssetError(
-                    f"{self.name}: damaged {self.media_type.extension.upper()} file ({exc}).", path=self.name
+                    f"{self.name}: damaged {_format_name(self.media_type)} file ({exc}).", path=self.name
                 ) from exc
         width, height = image.size
         if width * height > self.limits.max_pixels:
@@ -323,6 +323,10 @@ def _register_heif() -> None:
     pillow_heif.register_heif_opener()
 
 
+def _format_name(media_type: MediaType) -> str:
+    return media_type.mime.split("/")[-1].removeprefix("x-").upper()
+
+
 def _check_png_chunks(data: bytes, name: str) -> None:
     """Verify every PNG chunk's CRC: Pillow skips the check for image data, libpng does not."""
     offset = 8
@@ -331,8 +335,9 @@ def _check_png_chunks(data: bytes, name: str) -> None:
         kind = data[offset + 4 : offset + 8]
         end = offset + 8 + length
         if end + 4 > len(data):
-            raise CorruptAssetError(f"{name}: truncated PNG file: chunk {kind!r} at byte {offset} ends early.",
-                                    path=name)
+            raise CorruptAssetError(
+                f"{name}: truncated PNG file: chunk {kind!r} at byte {offset} ends early.", path=name
+            )
         (stored,) = struct.unpack_from(">I", data, end)
         if zlib.crc32(data[offset + 4 : end]) & 0xFFFFFFFF != stored:
             raise CorruptAssetError(

@@ -9,7 +9,11 @@ Hierarchy::
     │   ├── CorruptAssetError               truncated or damaged file
     │   └── AssetLimitError                 over a byte or pixel limit (decompression bombs)
     ├── AssetNotFoundError (FileNotFoundError)
-    └── AssetAccessError (PermissionError)  unreadable path, symlink loop, directory
+    ├── AssetAccessError (PermissionError)  unreadable path, symlink loop, directory
+    ├── ManifestReadError (ValueError)      remote manifest not fetched, fragment without init segment
+    ├── SigningError (ValueError)           unsafe destination, bad key or certificate, SDK failure
+    ├── TrustError (ValueError)             unusable trust anchors or user trust store
+    └── KeygenError (ValueError)            development credentials cannot be written
 
 Each exception keeps the path it refers to in ``.path`` so batch callers can write an error record.
 """
@@ -58,3 +62,19 @@ class AssetNotFoundError(ProvenanceError, FileNotFoundError):
 
 class AssetAccessError(ProvenanceError, PermissionError):
     """The path exists but cannot be read (permissions, symlink loop, not a file)."""
+
+
+class ManifestReadError(ProvenanceError, ValueError):
+    """A remote manifest could not be fetched, or a fragment list was given without an init segment."""
+
+
+class SigningError(ProvenanceError, ValueError):
+    """A file cannot be signed: unsafe destination, bad key or certificate, unsupported format, SDK failure."""
+
+
+class TrustError(ProvenanceError, ValueError):
+    """A trust anchor file or the user trust store cannot be used."""
+
+
+class KeygenError(ProvenanceError, ValueError):
+    """Development credentials cannot be written (existing files, unknown algorithm)."""

@@ -113,12 +113,13 @@ def read_metadata_signal(asset: Asset, options: AnalysisOptions | None = None) -
 
 
 def _summary(findings: list[Finding]) -> str:
+    count = f"{len(findings)} fact{'s' if len(findings) != 1 else ''}"
     top = findings[0]
     if top.implies == labels.IMPLIES_GENERATED:
-        return f"Metadata declares generative AI: {top.meaning}"
+        return f"Metadata declares generative AI ({count})."
     if top.implies == labels.IMPLIES_AI_EDITED:
-        return f"Metadata declares AI editing: {top.meaning}"
-    return f"Metadata found ({len(findings)} fact{'s' if len(findings) != 1 else ''}); none declares generative AI."
+        return f"Metadata declares AI editing ({count})."
+    return f"Metadata found ({count}); none declares generative AI."
 
 
 def _collect_fields(asset: Asset) -> tuple[list[TextField], list[XmpProperty]]:

@@ -18,10 +18,12 @@ from typing import Any, Protocol
 from provenance import labels
 from provenance.asset import Asset, Limits, load_asset
 from provenance.errors import ProvenanceError
+from provenance.manifest import read_c2pa_signal
 from provenance.metadata import read_metadata_signal
 from provenance.report import ErrorRecord, ImageInfo, Report
 from provenance.signals import SignalResult, signal_error
 from provenance.verdict import fuse
+from provenance.watermark import read_watermark_signal
 
 
 class PixelDetector(Protocol):
@@ -51,7 +53,9 @@ SignalFn = Callable[[Asset, AnalysisOptions], SignalResult]
 
 #: Registered signals, in the order reports show them.
 SIGNALS: dict[str, SignalFn] = {
+    labels.C2PA: read_c2pa_signal,
     labels.METADATA: read_metadata_signal,
+    labels.WATERMARK: read_watermark_signal,
 }
 
 
@@ -87,7 +91,11 @@ def analyze(
     notes: list[str] = []
     image_info = None
     if asset.media_type.has_pixels:
-        decoded = asset.image  # decode now: a corrupt image is an error for the whole file
+        try:
+            decoded = asset.image  # decode now: a corrupt image is an error for the whole file
+        except ProvenanceError as exc:
+            exc.sha256, exc.size = asset.sha256, asset.size  # the error record keeps what was read
+            raise
         image_info = ImageInfo(
             width=decoded.width,
             height=decoded.height,
@@ -134,7 +142,14 @@ def analyze_or_error(
     try:
         return analyze(source, detector=detector, options=options, name=name)
     except ProvenanceError as exc:
-        return ErrorRecord(input=label, error_kind=exc.kind, message=str(exc), versions=versions())
+        return ErrorRecord(
+            input=label,
+            error_kind=exc.kind,
+            message=str(exc),
+            sha256=getattr(exc, "sha256", None),
+            size=getattr(exc, "size", None),
+            versions=versions(),
+        )
     except MemoryError:
         return ErrorRecord(
             input=label,

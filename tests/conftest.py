@@ -48,3 +48,16 @@ def validate_record(report_validator):
         return data
 
     return validate
+
+
+@pytest.fixture(autouse=True)
+def every_record_is_schema_valid(monkeypatch, report_validator):
+    """Validate every Report and ErrorRecord the suite builds, not only those a test checks explicitly."""
+    from provenance.report import ErrorRecord, Report
+
+    def check(record) -> None:
+        errors = list(report_validator.iter_errors(record.to_dict()))
+        assert not errors, f"{type(record).__name__} violates the schema: {errors[0].message}"
+
+    monkeypatch.setattr(Report, "__post_init__", check, raising=False)
+    monkeypatch.setattr(ErrorRecord, "__post_init__", check, raising=False)

@@ -33,8 +33,9 @@ def png_with_text(path: Path, chunks: dict[str, str], *, size: tuple[int, int] =
     return path
 
 
-def jpeg_with_exif(path: Path, tags: dict[int, object], *, exif_ifd: dict[int, object] | None = None,
-                   size: tuple[int, int] = (96, 64)) -> Path:
+def jpeg_with_exif(
+    path: Path, tags: dict[int, object], *, exif_ifd: dict[int, object] | None = None, size: tuple[int, int] = (96, 64)
+) -> Path:
     image = textured(*size)
     exif = Image.Exif()
     for tag, value in tags.items():
@@ -56,7 +57,7 @@ def xmp_packet(properties: dict[str, str]) -> bytes:
         'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:photoshop="http://ns.adobe.com/photoshop/1.0/" '
         f"{attrs}/></rdf:RDF></x:xmpmeta>"
         '<?xpacket end="w"?>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def jpeg_with_xmp(path: Path, properties: dict[str, str]) -> Path:

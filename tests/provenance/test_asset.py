@@ -97,8 +97,14 @@ def test_orientation_is_recorded_not_applied(tmp_path):
 
 @pytest.mark.parametrize(
     ("fixture", "kind"),
-    [("c2pa-rs_basic.pdf", "document"), ("c2pa-ts_test-video.mp4", "video"), ("c2pa-rs_bench-100kb.mp3", "audio"),
-     ("c2pa-rs_sample1.svg", "vector"), ("c2pa-rs_manifest_data.c2pa", "manifest"), ("c2pa-rs_dashinit.mp4", "video")],
+    [
+        ("c2pa-rs_basic.pdf", "document"),
+        ("c2pa-ts_test-video.mp4", "video"),
+        ("c2pa-rs_bench-100kb.mp3", "audio"),
+        ("c2pa-rs_sample1.svg", "vector"),
+        ("c2pa-rs_manifest_data.c2pa", "manifest"),
+        ("c2pa-rs_dashinit.mp4", "video"),
+    ],
 )
 def test_non_image_media_is_accepted_without_pixels(shared, fixture, kind, validate_record):
     record = analyze_or_error(shared / "fixtures" / "c2pa" / "media" / fixture)

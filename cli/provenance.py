@@ -1,0 +1,217 @@
+"""``veracity provenance``: read, verify and sign Content Credentials; manage trust; make test credentials."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from provenance.errors import ProvenanceError
+
+_FORMAT = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Text for people, JSON for programs.",
+)
+
+
+def _trust_options(command):
+    command = click.option("--trust-anchors", type=click.Path(dir_okay=False, path_type=Path), multiple=True,
+                           help="PEM file of extra trust anchors (repeatable).")(command)  # fmt: skip
+    command = click.option("--no-default-trust", is_flag=True, help="Leave out the bundled C2PA trust list.")(command)
+    command = click.option(
+        "--allow-remote", is_flag=True, help="Fetch remote manifests (timeout and size limit apply)."
+    )(command)
+    command = click.option("--sidecar", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                           help="A .c2pa manifest store to validate the file against.")(command)  # fmt: skip
+    command = click.option("--fragment", "fragments", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                           multiple=True, help="Fragment of a fragmented MP4 (PATH is its init).")(command)  # fmt: skip
+    return command
+
+
+def _trust(trust_anchors, no_default_trust, allow_remote):
+    from provenance.trust import TrustSettings
+
+    return TrustSettings(
+        anchor_files=tuple(trust_anchors), use_default_trust=not no_default_trust, allow_remote=allow_remote
+    )
+
+
+def _fail(exc: ProvenanceError):
+    raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+def provenance() -> None:
+    """Content Credentials (C2PA): read, verify, sign, manage trust anchors, make test credentials."""
+
+
+@provenance.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_trust_options
+@click.option("--tree", is_flag=True, help="Show the ingredient tree.")
+@_FORMAT
+def read(path, trust_anchors, no_default_trust, allow_remote, sidecar, fragments, tree, output_format) -> None:
+    """Show the Content Credentials of PATH: state, signer, actions, AI declarations, problems."""
+    from cli.provenance_render import render_manifest
+    from provenance.manifest import read_manifest
+
+    try:
+        result = read_manifest(
+            path, trust=_trust(trust_anchors, no_default_trust, allow_remote), sidecar=sidecar, fragments=fragments
+        )
+    except ProvenanceError as exc:
+        _fail(exc)
+    if output_format == "json":
+        click.echo(json.dumps({"input": str(path), **result.to_dict()}, indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_manifest(result, tree=tree))
+
+
+@provenance.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_trust_options
+@click.option("--require", type=click.Choice(["valid", "trusted"]), default="valid", show_default=True,
+              help="Exit with code 1 unless the state is at least this.")  # fmt: skip
+@_FORMAT
+def verify(path, trust_anchors, no_default_trust, allow_remote, sidecar, fragments, require, output_format) -> None:
+    """Verify the Content Credentials of PATH and name the trust anchor that matched.
+
+    Exit codes: 0 the state meets --require; 1 it does not (or the file could not be read); 2 usage error.
+    """
+    from cli.provenance_render import render_manifest
+    from provenance.manifest import verify_manifest
+
+    try:
+        result = verify_manifest(
+            path, trust=_trust(trust_anchors, no_default_trust, allow_remote), sidecar=sidecar, fragments=fragments
+        )
+    except ProvenanceError as exc:
+        _fail(exc)
+    if output_format == "json":
+        payload = {"input": str(path), "require": require, "meets": result.meets(require), **result.to_dict()}
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_manifest(result, tree=False))
+        verdict = "meets" if result.meets(require) else "does NOT meet"
+        click.echo(f"\nState {result.state} {verdict} the requirement '{require}'.")
+    sys.exit(0 if result.meets(require) else 1)
+
+
+@provenance.command()
+@click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "dst", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the signed copy (never the source).")  # fmt: skip
+@click.option("--cert", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="PEM certificate chain, signer first.")  # fmt: skip
+@click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="PEM private key (never printed).")  # fmt: skip
+@click.option("--alg", type=click.Choice(["es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519"]),
+              default=None, help="Signing algorithm (default: inferred from the key).")  # fmt: skip
+@click.option("--source-type", default=None, help="IPTC digital source type, e.g. digitalCapture.")
+@click.option("--action", default=None, help="Action to record (default c2pa.created, or c2pa.edited with --parent).")
+@click.option("--title", default=None, help="Manifest title (default: the output file name).")
+@click.option("--parent", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Parent ingredient; its own manifest is kept.")  # fmt: skip
+@click.option("--assertion", "assertions", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              multiple=True, help="JSON file with an assertion {label, data} (repeatable).")  # fmt: skip
+@click.option("--tsa-url", default=None, help="RFC 3161 timestamp authority URL (uses the network).")
+@click.option("--no-thumbnail", is_flag=True, help="Do not embed a thumbnail.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@_FORMAT
+def sign(src, dst, cert, key, alg, source_type, action, title, parent, assertions, tsa_url, no_thumbnail, overwrite,
+         output_format) -> None:  # fmt: skip
+    """Sign SRC with Content Credentials into a new file; SRC is never modified."""
+    from provenance.signing import sign_file
+
+    try:
+        result = sign_file(src, dst, cert=cert, key=key, alg=alg, source_type=source_type, action=action,
+                           title=title, parent=parent, assertions=assertions, tsa_url=tsa_url,
+                           thumbnail=not no_thumbnail, overwrite=overwrite)  # fmt: skip
+    except ProvenanceError as exc:
+        _fail(exc)
+    if output_format == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        click.echo(f"Signed {result.source} -> {result.destination} ({result.format}, {result.alg.upper()}).")
+
+
+@provenance.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--alg", type=click.Choice(["es256", "es384", "es512", "ed25519"]), default="es256", show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace existing credential files in FOLDER.")
+def keygen(folder, alg, overwrite) -> None:
+    """Create a development CA and signing certificate in FOLDER. FOR TESTING ONLY: never sign real work."""
+    from provenance.keygen import create_dev_credentials
+
+    try:
+        made = create_dev_credentials(folder, alg=alg, overwrite=overwrite)
+    except ProvenanceError as exc:
+        _fail(exc)
+    click.echo("Development credentials, FOR TESTING ONLY:")
+    click.echo(f"  trust anchor : {made.root_ca}")
+    click.echo(f"  certificate  : {made.chain}")
+    click.echo(f"  private key  : {made.key} (mode 0600)")
+    click.echo(f"Try: veracity provenance sign IN -o OUT --cert {made.chain} --key {made.key}")
+    click.echo(f"     veracity provenance verify OUT --trust-anchors {made.root_ca} --require trusted")
+
+
+@provenance.group()
+def trust() -> None:
+    """Show and manage the trust anchors used to decide whether a signer is trusted."""
+
+
+@trust.command("show")
+@click.option("--no-default-trust", is_flag=True, help="Leave out the bundled C2PA trust list.")
+@_FORMAT
+def trust_show(no_default_trust, output_format) -> None:
+    """List every trust source in use and its anchors."""
+    from provenance.trust import TrustSettings, resolve_trust_sources
+
+    try:
+        sources = resolve_trust_sources(TrustSettings(use_default_trust=not no_default_trust))
+    except ProvenanceError as exc:
+        _fail(exc)
+    if output_format == "json":
+        payload = [{**s.to_dict(), "anchors": [a.to_dict() for a in s.anchors]} for s in sources]
+        click.echo(json.dumps(payload, indent=2))
+        return
+    if not sources:
+        click.echo("No trust anchors in use: every signer will be reported as untrusted.")
+    for source in sources:
+        click.echo(f"{source.kind}: {source.location} ({len(source.anchors)} anchors)")
+        for anchor in source.anchors:
+            click.echo(f"  {anchor.fingerprint[:16]}  {anchor.subject}  (until {anchor.not_after[:10]})")
+
+
+@trust.command("add")
+@click.argument("pem_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def trust_add(pem_file) -> None:
+    """Add the CA certificates of PEM_FILE to your trust store."""
+    from provenance.trust import add_user_anchors, default_store_dir
+
+    try:
+        added = add_user_anchors(pem_file)
+    except ProvenanceError as exc:
+        _fail(exc)
+    for anchor in added:
+        click.echo(f"added {anchor.fingerprint[:16]}  {anchor.subject}" + ("" if anchor.is_ca else "  (not a CA!)"))
+    click.echo(f"Trust store: {default_store_dir()}")
+
+
+@trust.command("remove")
+@click.argument("fingerprint")
+def trust_remove(fingerprint) -> None:
+    """Remove the anchor whose SHA-256 fingerprint starts with FINGERPRINT from your trust store."""
+    from provenance.trust import remove_user_anchor
+
+    try:
+        removed = remove_user_anchor(fingerprint)
+    except ProvenanceError as exc:
+        _fail(exc)
+    click.echo(f"removed {removed.fingerprint[:16]}  {removed.subject}")

@@ -1,0 +1,138 @@
+"""``veracity scan``: score many files into a resumable record file (JSONL, CSV or Parquet)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from cli.exitcodes import batch_exit_code
+from provenance import labels
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Record file; .jsonl, .csv or .parquet. An existing one is resumed, never truncated.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    default=None,
+    help="Output format (default: from the output's extension).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Worker processes on this machine, or Ray Data (pip install 'veracity[ray]').",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=2,
+    show_default=True,
+    help="Single-threaded worker processes (local) or actors (ray); 0 runs in this process.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Rows per Ray block. The local engine scores one file at a time per worker: batching does "
+    "not speed up CPU inference.",
+)
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
+@click.option("--detector", default=None, help="Detector name or path (see `veracity detectors`).")
+@click.option("--no-detector", is_flag=True, help="Provenance signals only; no classifier.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Override the detector's threshold.")
+@click.option("--dedupe", is_flag=True, help="Score identical content once; repeats refer to the first.")
+@click.option(
+    "--only",
+    type=click.Choice(labels.FAIL_ON_LABELS),
+    multiple=True,
+    help="Write only records with this verdict (repeatable); the rest are kept aside for resuming.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(labels.FAIL_ON_LABELS),
+    multiple=True,
+    help="Exit with code 3 when any file gets this verdict (repeatable).",
+)
+@click.option("--overwrite", is_flag=True, help="Start afresh, replacing an existing output.")
+@click.option("--ray-address", default=None, help="An existing Ray cluster (default: RAY_ADDRESS, else a private one).")
+@click.option(
+    "--summary",
+    "summary_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the summary as JSON to this file.",
+)
+@click.option("--quiet", is_flag=True, help="No progress on stderr.")
+def scan(
+    inputs,
+    output,
+    fmt,
+    engine,
+    workers,
+    batch_size,
+    device,
+    detector,
+    no_detector,
+    threshold,
+    dedupe,
+    only,
+    fail_on,
+    overwrite,
+    ray_address,
+    summary_path,
+    quiet,
+) -> None:
+    """Scan INPUTS (files, directories, globs, @LIST files, - for stdin) into one record per file.
+
+    INPUTS may also be object-storage URIs (s3://bucket/prefix/, file:///data/x.jpg) read with pyarrow.
+
+    Records are appended and flushed one at a time: re-running the same command resumes, skipping files
+    already recorded with the same content; a file that crashes its worker gets an error record and the
+    scan goes on. Exit codes: 0 all analysed; 1 some file could not be analysed; 3 --fail-on matched.
+    """
+    from benchmarks.engine import Progress
+    from benchmarks.errors import BenchmarkError
+    from benchmarks.records import write_json
+    from benchmarks.scan import ScanSettings, run_scan
+    from cli.defaults import default_detector_name
+
+    chosen = None if no_detector else (detector or default_detector_name())
+    settings = ScanSettings(detector=chosen, device=device, threshold=threshold)
+    progress = None if quiet else Progress(None, "scan")
+    try:
+        summary = run_scan(
+            inputs,
+            output,
+            fmt=fmt,
+            settings=settings,
+            engine=engine,
+            workers=workers,
+            dedupe=dedupe,
+            only=only,
+            overwrite=overwrite,
+            ray_address=ray_address,
+            stdin=sys.stdin,
+            progress=progress,
+            rows_per_block=batch_size or 8,
+        )
+    except BenchmarkError as exc:
+        raise click.ClickException(str(exc)) from exc
+    data = summary.to_dict()
+    click.echo(json.dumps(data, indent=1), err=True)
+    if summary_path:
+        write_json(summary_path, data)
+    matched = sum(summary.verdicts.get(label, 0) for label in fail_on)
+    sys.exit(batch_exit_code(errors=summary.errors, matched=matched))

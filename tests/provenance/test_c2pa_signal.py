@@ -1,0 +1,74 @@
+"""The c2pa signal under the fusion rules: declarations count only when the manifest holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from provenance import labels
+from provenance.pipeline import AnalysisOptions, analyze, analyze_or_error
+from provenance.report import load_report_schema
+from provenance.trust import TrustSettings
+
+FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"
+TEST_ANCHORS = FIXTURES / "certs" / "trust" / "test_cert_root_bundle.pem"
+
+pytestmark = pytest.mark.skipif(not TEST_ANCHORS.exists(), reason="shared C2PA fixtures not found")
+
+
+def _options(*anchors: Path) -> AnalysisOptions:
+    return AnalysisOptions(signal_settings={labels.C2PA: TrustSettings.only(*anchors)})
+
+
+def _c2pa(report):
+    return next(s for s in report.signals if s.name == labels.C2PA)
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [
+        ("generated/gen_ai-created_es256.jpg", "generated"),  # active manifest trainedAlgorithmicMedia
+        ("media/c2pa-js_firefly_thirdparty_gemini.png", "generated"),  # vendor parameter only
+        ("media/cai-testing_firefly-1.jpg", "generated"),  # legacy com.adobe.generative-ai assertion
+        ("media/c2pa-python_pdf-file.pdf", "generated"),  # AI in an ingredient's manifest
+        ("media/cai-testing_composite-dst.jpg", "ai-edited"),  # compositeWithTrainedAlgorithmicMedia
+        ("media/c2pa-rs_C.jpg", "inconclusive"),  # algorithmicMedia is not AI
+        ("media/huminify_license_my.png", "inconclusive"),  # AI declared, but the manifest is invalid
+        ("media/huminify_videotest2.mp4", "inconclusive"),  # same, expired certificate
+        ("generated/gen_capture_es512.mp4", "inconclusive"),  # capture, but untrusted here
+    ],
+)
+def test_declarations_drive_the_verdict_only_when_they_hold(name: str, label: str) -> None:
+    report = analyze(FIXTURES / name, options=_options())
+    assert report.verdict.label == label
+    if label in ("generated", "ai-edited"):
+        assert report.verdict.deciding_signal == labels.C2PA
+
+
+def test_trusted_capture_is_captured() -> None:
+    report = analyze(FIXTURES / "generated" / "gen_capture_es512.mp4", options=_options(TEST_ANCHORS))
+    assert (report.verdict.label, report.verdict.deciding_signal) == ("captured", labels.C2PA)
+
+
+def test_invalid_manifest_declaration_is_context_only() -> None:
+    signal = _c2pa(analyze(FIXTURES / "media" / "huminify_license_my.png", options=_options()))
+    ai = [f for f in signal.findings if f.kind.startswith("c2pa.source_type.")]
+    assert ai and all(f.implies == labels.IMPLIES_NOTHING for f in ai)
+    assert signal.details["state"] == "invalid"
+
+
+def test_remote_manifest_is_reported_with_its_url() -> None:
+    signal = _c2pa(analyze(FIXTURES / "media" / "c2pa-rs_cloud.jpg", options=_options()))
+    assert signal.status == labels.FOUND
+    assert signal.findings[0].kind == "c2pa.remote"
+    assert signal.details["remote_url"].startswith("https://")
+
+
+def test_check_over_every_fixture_gives_schema_valid_records() -> None:
+    schema = load_report_schema()
+    files = sorted(p for p in (FIXTURES / "media").iterdir() if p.is_file())
+    for path in files:
+        record = analyze_or_error(path, options=_options())
+        jsonschema.validate(record.to_dict(), schema)
