@@ -72,7 +72,19 @@ class EngineStats:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process, MiB (Linux reports ru_maxrss in KiB)."""
+    """Peak resident memory of this process, MiB.
+
+    Linux keeps ``ru_maxrss`` across fork and exec, so a worker would report its parent's peak; the
+    memory map's own high-water mark (``VmHWM``) starts afresh in each process. ``ru_maxrss`` is the
+    fallback where /proc is missing.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
@@ -137,7 +149,7 @@ def _worker_main(conn: Any, work: Callable, init: Callable | None, init_args: tu
             value, error = work(payload, context), None
         except Exception as exc:  # noqa: BLE001 - one input's failure is reported as its result, with its traceback
             value, error = None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        rss = peak_rss_mb()
         conn.send(("done", (task_id, value, error, (time.perf_counter() - started) * 1000.0, rss)))
 
 
