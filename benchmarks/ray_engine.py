@@ -9,6 +9,8 @@ Traps of Ray 2.60 handled here (each was measured on a 2-core machine):
 * A file that crashes its actor is retried forever by default, and with retries capped its whole block
   is dropped silently: we cap restarts and retries, allow dropped blocks, then rescan every file that
   came back without a record one at a time in isolated local processes, so each crash costs one file.
+* Ray's own processes outlive a driver killed with SIGKILL: a private instance records their PIDs in
+  ``<output>.ray-processes.json`` and the next run on that output ends the strays before starting.
 * Usage reporting is on by default (off here), the object store takes 30% of RAM in shared memory
   (sized here), and Ray's logs and progress bars would reach stdout (kept off).
 """
@@ -18,8 +20,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from benchmarks.errors import BenchmarkError
@@ -53,6 +57,7 @@ def run_on_ray(
     progress: Any = None,
     summary: Any = None,
     rows_per_block: int = DEFAULT_ROWS_PER_BLOCK,
+    state_file: Path | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield ``(path, scan record)`` for every task, computed by Ray Data actors.
 
@@ -60,10 +65,14 @@ def run_on_ray(
         BenchmarkError: Ray is not installed.
     """
     ray = _import_ray()
+    if state_file is not None:
+        reap_stray_processes(state_file)
     if not tasks:
         return
     workers = max(1, workers)
     started_here = _init_ray(ray, workers, address, settings.device)
+    if started_here and state_file is not None and not (address or os.environ.get("RAY_ADDRESS")):
+        _record_processes(ray, state_file)
     seen: set[str] = set()
     try:
         for path, record in _iterate(ray, tasks, settings, workers, rows_per_block):
@@ -74,6 +83,8 @@ def run_on_ray(
     finally:
         if started_here:
             ray.shutdown()
+        if state_file is not None:
+            state_file.unlink(missing_ok=True)
     missing = [path for path in tasks if path not in seen]
     if missing:  # blocks dropped by crashed actors: rescan those files one by one, isolated
         from benchmarks.scan import rescan_isolated
@@ -81,6 +92,35 @@ def run_on_ray(
         yield from rescan_isolated(missing, settings, progress, summary)
     elif progress is not None:
         progress.close()
+
+
+def _record_processes(ray, state_file: Path) -> None:
+    """Write the PIDs of the private instance's processes, so a later run can end them if we are killed."""
+    node = ray._private.worker._global_node
+    pids = sorted({info.process.pid for infos in node.all_processes.values() for info in infos if info.process})
+    state_file.write_text(json.dumps({"pids": pids, "session_dir": node.get_session_dir_path()}))
+
+
+def reap_stray_processes(state_file: Path) -> list[int]:
+    """End the Ray processes a killed earlier run left behind (listed in ``state_file``); return their PIDs."""
+    try:
+        recorded = json.loads(state_file.read_text())
+    except (OSError, ValueError):
+        return []
+    ended = []
+    for pid in recorded.get("pids", []):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue  # already gone
+        if b"ray" in cmdline:  # never signal a recycled PID that now belongs to something else
+            try:
+                os.kill(pid, signal.SIGKILL)
+                ended.append(pid)
+            except ProcessLookupError:
+                pass
+    state_file.unlink(missing_ok=True)
+    return ended
 
 
 def _import_ray():

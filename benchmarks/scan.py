@@ -211,7 +211,16 @@ def run_scan(
         if progress is not None:
             progress.total = len(plan.tasks)
         results = _run_engine(
-            engine, plan.tasks, settings, workers, ray_address, progress, task_timeout_s, summary, rows_per_block
+            engine,
+            plan.tasks,
+            settings,
+            workers,
+            ray_address,
+            progress,
+            task_timeout_s,
+            summary,
+            rows_per_block,
+            output.with_name(output.name + ".ray-processes.json"),
         )
         for path, record in results:
             summary.scanned += 1
@@ -276,7 +285,9 @@ def _plan(
     return plan
 
 
-def _run_engine(engine, tasks, settings, workers, ray_address, progress, task_timeout_s, summary, rows_per_block):
+def _run_engine(
+    engine, tasks, settings, workers, ray_address, progress, task_timeout_s, summary, rows_per_block, state_file=None
+):
     if engine == "ray":
         from benchmarks.ray_engine import run_on_ray
 
@@ -288,6 +299,7 @@ def _run_engine(engine, tasks, settings, workers, ray_address, progress, task_ti
             progress=progress,
             summary=summary,
             rows_per_block=rows_per_block,
+            state_file=state_file,
         )
         return
     pool = Engine(

@@ -220,3 +220,43 @@ def test_object_storage_uris_are_read_as_bytes(tmp_path, engine):
     assert summary.errors == 1
     again = run_scan([prefix, missing], out, engine=engine, workers=2)
     assert (again.scanned, again.skipped_done) == (0, 4)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return b"ray" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def test_ray_processes_left_by_a_killed_driver_are_ended_on_resume(tmp_path):
+    pytest.importorskip("ray.data")
+    paths = make_corpus(tmp_path / "in", n_good=24, hostile=False)
+    out = tmp_path / "out.jsonl"
+    state = tmp_path / "out.jsonl.ray-processes.json"
+    command = [
+        sys.executable,
+        "-m",
+        "cli",
+        "scan",
+        str(tmp_path / "in"),
+        "-o",
+        str(out),
+        "--engine",
+        "ray",
+        "--no-detector",
+        "--quiet",
+    ]
+    driver = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not state.exists() and driver.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert state.exists(), "the private Ray instance did not record its processes"
+    pids = json.loads(state.read_text())["pids"]
+    driver.send_signal(signal.SIGKILL)
+    driver.wait()
+    assert any(_alive(pid) for pid in pids)  # the trap: Ray outlives its killed driver
+    assert subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300).returncode == 0
+    assert not any(_alive(pid) for pid in pids)
+    assert not state.exists()
+    assert sorted(r["path"] for r in _records(out)) == sorted(str(p) for p in paths)
