@@ -18,15 +18,11 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-from detector.errors import DetectorError
+from detector.errors import DatasetError
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp"})
 REAL_LABELS = frozenset({"real", "0", "nature", "captured"})
 GENERATED_LABELS = frozenset({"fake", "generated", "1", "ai"})
-
-
-class DatasetError(DetectorError, ValueError):
-    """A training or evaluation dataset folder that cannot be read."""
 
 
 @dataclass(frozen=True)

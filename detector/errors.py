@@ -6,7 +6,8 @@ DetectorError
 ├── DetectorConfigError (ValueError)         a DetectorCfg field or override with a bad value
 ├── DetectorNotFittedError (ValueError)      predict before fit / without fitted parameters
 ├── CheckpointNotFoundError (FileNotFoundError)
-└── WeightsIntegrityError                    a weights file whose sha256 is not the expected one
+├── WeightsIntegrityError                    a weights file whose sha256 is not the expected one
+└── DatasetError (ValueError)                a training or evaluation dataset folder that cannot be read
 """
 
 from __future__ import annotations
@@ -41,3 +42,7 @@ class CheckpointNotFoundError(DetectorError, FileNotFoundError):
 
 class WeightsIntegrityError(DetectorError):
     """A weights file does not have the sha256 its configuration expects."""
+
+
+class DatasetError(DetectorError, ValueError):
+    """A training or evaluation dataset folder that cannot be read."""
