@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from cli.exitcodes import batch_exit_code
+from cli.options import detector_option, fail_on_option, no_detector_option
 from provenance import labels
 
 
@@ -22,19 +23,9 @@ from provenance import labels
     show_default=True,
     help="Text for people; JSON (one array) or JSONL (one record per line) for programs.",
 )
-@click.option(
-    "--fail-on",
-    "fail_on",
-    type=click.Choice(labels.FAIL_ON_LABELS),
-    multiple=True,
-    help="Exit with code 3 when any file gets this label (repeatable).",
-)
-@click.option(
-    "--detector",
-    default=None,
-    help="Detector name or path for the classifier signal (default: the shipped model; see `veracity detectors`).",
-)
-@click.option("--no-detector", is_flag=True, help="Provenance signals only: no classifier.")
+@fail_on_option
+@detector_option
+@no_detector_option
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse files larger than this.")
 @click.option(
     "--max-pixels",

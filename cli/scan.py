@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from cli.exitcodes import batch_exit_code
+from cli.options import detector_option, fail_on_option, no_detector_option
 from provenance import labels
 
 
@@ -50,8 +51,8 @@ from provenance import labels
     "not speed up CPU inference.",
 )
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
-@click.option("--detector", default=None, help="Detector name or path (see `veracity detectors`).")
-@click.option("--no-detector", is_flag=True, help="Provenance signals only; no classifier.")
+@detector_option
+@no_detector_option
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Override the detector's threshold.")
 @click.option("--dedupe", is_flag=True, help="Score identical content once; repeats refer to the first.")
 @click.option(
@@ -60,12 +61,7 @@ from provenance import labels
     multiple=True,
     help="Write only records with this verdict (repeatable); the rest are kept aside for resuming.",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(labels.FAIL_ON_LABELS),
-    multiple=True,
-    help="Exit with code 3 when any file gets this verdict (repeatable).",
-)
+@fail_on_option
 @click.option("--overwrite", is_flag=True, help="Start afresh, replacing an existing output.")
 @click.option("--ray-address", default=None, help="An existing Ray cluster (default: RAY_ADDRESS, else a private one).")
 @click.option(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Protocol
 
@@ -190,8 +190,6 @@ def _run_detector(detector: PixelDetector, asset: Asset) -> SignalResult:
 def _timed(result: SignalResult, started: float) -> SignalResult:
     if result.elapsed_ms:
         return result
-    from dataclasses import replace
-
     return replace(result, elapsed_ms=(time.perf_counter() - started) * 1000.0)
 
 
