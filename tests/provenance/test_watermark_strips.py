@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from provenance import watermark
 from provenance.watermark import (
     PAYLOADS,
     _strip_votes,
@@ -61,12 +62,22 @@ def test_strip_votes_equal_the_whole_frame_float64_decode() -> None:
     assert np.array_equal(block_bits(image, strip_rows=64).astype(bool), _whole_frame_votes(u))
 
 
-def test_pil_image_strips_equal_the_array_decode() -> None:
+@pytest.mark.parametrize("whole_frame_pixels", [0, 1 << 23], ids=["pil-strips", "one-frame-copy"])
+def test_pil_image_strips_equal_the_array_decode(monkeypatch, whole_frame_pixels: int) -> None:
+    monkeypatch.setattr(watermark, "_WHOLE_FRAME_PIXELS", whole_frame_pixels)
     image = _noisy_image(777, 901, seed=9)
     rgb = np.ascontiguousarray(image[..., ::-1])
     expected = _scores(decode_watermarks(image))
     assert _scores(decode_watermarks(rgb, rgb=True, strip_rows=48)) == expected
     assert _scores(decode_image_watermarks(Image.fromarray(rgb), strip_rows=48)) == expected
+
+
+def test_a_frame_copied_once_costs_pillows_export_and_no_more() -> None:
+    image = Image.fromarray(_noisy_image(1728, 2304, seed=14))  # 4 MP: under the whole-frame limit
+    frame = 1728 * 2304 * 3
+    peak = _traced_peak(lambda: decode_image_watermarks(image))
+    # Pillow's export joins its encoded chunks into one bytes object: two frames for a moment, then one.
+    assert frame <= peak < 2 * frame + PEAK_BOUND_24MP, f"traced {peak / 2**20:.1f} MiB, frame {frame / 2**20:.1f} MiB"
 
 
 def test_ties_get_pywt_rounding() -> None:
