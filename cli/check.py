@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 
 from cli.exitcodes import batch_exit_code
-from cli.options import detector_option, fail_on_option, no_detector_option
-from provenance import labels
+from cli.options import analysis_options, analysis_settings, detector_option, fail_on_option, no_detector_option
 
 
 @click.command()
@@ -26,21 +25,7 @@ from provenance import labels
 @fail_on_option
 @detector_option
 @no_detector_option
-@click.option("--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse files larger than this.")
-@click.option(
-    "--max-pixels",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Refuse images with more pixels than this, before decoding.",
-)
-@click.option(
-    "--trust-anchors",
-    type=click.Path(dir_okay=False, path_type=Path),
-    multiple=True,
-    help="PEM file of extra C2PA trust anchors (repeatable).",
-)
-@click.option("--no-default-trust", is_flag=True, help="Leave out the bundled C2PA trust list.")
-@click.option("--allow-remote", is_flag=True, help="Fetch remote C2PA manifests (off by default).")
+@analysis_options
 def check(
     inputs: tuple[str, ...],
     output_format: str,
@@ -62,21 +47,12 @@ def check(
     Exit codes: 0 all files analysed; 1 a file could not be analysed; 2 usage error; 3 --fail-on matched.
     """
     # Imported here so `veracity check --help` does not load the analysis stack (C2PA SDK, numpy).
-    from provenance.asset import Limits
     from provenance.inputs import InputProblem, iter_inputs
     from provenance.pipeline import AnalysisOptions, analyze_or_error
     from provenance.report import ErrorRecord
-    from provenance.trust import TrustSettings
 
-    limits = Limits.from_env()
-    options = AnalysisOptions(
-        limits=Limits(max_bytes=max_bytes or limits.max_bytes, max_pixels=max_pixels or limits.max_pixels),
-        signal_settings={
-            labels.C2PA: TrustSettings(
-                anchor_files=trust_anchors, use_default_trust=not no_default_trust, allow_remote=allow_remote
-            )
-        },
-    )
+    limits, signal_settings = analysis_settings(max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote)
+    options = AnalysisOptions(limits=limits, signal_settings=signal_settings)
     classifier = None if no_detector else _load_detector(detector)
     errors = matched = 0
     records = []

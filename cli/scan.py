@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cli.exitcodes import batch_exit_code
-from cli.options import detector_option, fail_on_option, no_detector_option
+from cli.options import analysis_options, analysis_settings, detector_option, fail_on_option, no_detector_option
 from provenance import labels
 
 
@@ -54,6 +54,7 @@ from provenance import labels
 @detector_option
 @no_detector_option
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Override the detector's threshold.")
+@analysis_options
 @click.option("--dedupe", is_flag=True, help="Score identical content once; repeats refer to the first.")
 @click.option(
     "--only",
@@ -83,6 +84,11 @@ def scan(
     detector,
     no_detector,
     threshold,
+    max_bytes,
+    max_pixels,
+    trust_anchors,
+    no_default_trust,
+    allow_remote,
     dedupe,
     only,
     fail_on,
@@ -106,7 +112,10 @@ def scan(
     from cli.defaults import default_detector_name
 
     chosen = None if no_detector else (detector or default_detector_name())
-    settings = ScanSettings(detector=chosen, device=device, threshold=threshold)
+    limits, signal_settings = analysis_settings(max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote)
+    settings = ScanSettings(
+        detector=chosen, device=device, threshold=threshold, limits=limits, signal_settings=signal_settings
+    )
     progress = None if quiet else Progress(None, "scan")
     try:
         summary = run_scan(

@@ -278,3 +278,33 @@ def test_reaping_ends_recorded_ray_processes_and_spares_recycled_pids(tmp_path):
         for process in (stray, other):
             process.kill()
             process.wait()
+
+
+C2PA_FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"
+
+
+@pytest.mark.skipif(not C2PA_FIXTURES.exists(), reason="shared C2PA fixtures not found")
+def test_cli_trust_and_limit_options_reach_the_workers(tmp_path):
+    signed = C2PA_FIXTURES / "generated" / "gen_capture_es512.mp4"  # signed with the public test credentials
+    anchors = C2PA_FIXTURES / "certs" / "trust" / "test_cert_root_bundle.pem"
+    photo = tmp_path / "in" / "photo.jpg"
+    photo.parent.mkdir()
+    textured(400, 300, seed=3).save(photo, quality=90)
+    base = ["scan", str(signed), str(photo), "--quiet", "--no-detector", "--no-default-trust"]
+
+    plain = tmp_path / "plain.jsonl"
+    assert CliRunner().invoke(main, [*base, "-o", str(plain)]).exit_code == 0
+    trusted = tmp_path / "trusted.jsonl"
+    limited = ["--trust-anchors", str(anchors), "--max-pixels", "100000"]  # the photo has 120,000 pixels
+    result = CliRunner().invoke(main, [*base, "-o", str(trusted), *limited, "--workers", "2"])
+    assert result.exit_code == 1, result.output  # the photo is refused: an error record, exit code 1
+
+    before = {Path(r["path"]).name: r for r in _records(plain)}
+    after = {Path(r["path"]).name: r for r in _records(trusted)}
+    assert before[signed.name]["c2pa_state"] == "valid" and before[signed.name]["verdict"] == "inconclusive"
+    assert after[signed.name]["c2pa_state"] == "trusted" and after[signed.name]["verdict"] == "captured"
+    assert before["photo.jpg"]["error"] is None
+    assert after["photo.jpg"]["error"]["kind"] == "AssetLimitError"
+
+    missing = CliRunner().invoke(main, [*base, "-o", str(tmp_path / "x.jsonl"), "--trust-anchors", "absent.pem"])
+    assert missing.exit_code == 2 and "absent.pem" in missing.output
