@@ -6,9 +6,18 @@ import json
 
 import click
 
+from benchmarks.datasets import list_layouts
+
 
 @click.command()
-@click.argument("data", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False))
+@click.argument("data", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option(
+    "--layout",
+    type=click.Choice(["auto", *list_layouts()]),
+    default="auto",
+    show_default=True,
+    help="How DATA is laid out (the benchmark harness's readers; auto detects each folder's).",
+)
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Run folder (checkpoints, metrics).")
 @click.option("--epochs", default=10, show_default=True, help="Epochs of --steps-per-epoch optimiser steps.")
 @click.option("--steps-per-epoch", default=200, show_default=True)
@@ -21,13 +30,14 @@ import click
 @click.option("--max-minutes", type=float, default=None, help="Stop after the epoch that passes this wall time.")
 @click.option("--resume/--no-resume", default=True, show_default=True, help="Continue from OUT/last.pt if present.")
 @click.option("--package", "package_dir", type=click.Path(file_okay=False), help="Also write a detector folder here.")
-@click.option("--calibrate-on", type=click.Path(exists=True, file_okay=False), help="Dataset to calibrate on.")
+@click.option("--calibrate-on", type=click.Path(exists=True), help="Dataset to calibrate on (same --layout).")
 @click.option("--target-fpr", default=0.05, show_default=True, help="FPR on real photos the threshold is set for.")
 @click.option("--n-tiles", default=16, show_default=True, help="Tiles scored per image by the packaged detector.")
 @click.option("--threads", type=int, default=None, help="torch CPU threads (1 is fastest on a busy 2-core box).")
 @click.option("--name", default="npr_mnv3s.custom", show_default=True, help="Registry name of the packaged detector.")
 def train(
     data,
+    layout,
     out,
     epochs,
     steps_per_epoch,
@@ -46,14 +56,18 @@ def train(
     threads,
     name,
 ):
-    """Train on DATA folders (each with real/ and fake/ sub-folders, optionally a manifest.csv).
+    """Train on DATA: folders (or manifest files) in any layout the benchmark harness reads.
 
-    Validation holds out whole source groups; metrics go to OUT/metrics.jsonl each epoch; a killed run
-    resumes from OUT/last.pt. With --package the trained model is exported to ONNX with its config, and with
-    --calibrate-on its probabilities, threshold and bands are fitted on that dataset.
+    Layouts: a manifest (CSV/JSONL with path|file and label), ForenSynths (0_real/1_fake), GenImage
+    (train|val/nature|ai) or real/ and fake/<generator>/. Validation holds out whole source groups;
+    metrics go to OUT/metrics.jsonl each epoch; a killed run resumes from OUT/last.pt. With --package the
+    trained model is exported to ONNX with its config, and with --calibrate-on its probabilities,
+    threshold and bands are fitted on that dataset.
     """
     import torch
 
+    from benchmarks.errors import BenchmarkError
+    from benchmarks.training_data import training_samples
     from detector.train import TrainCfg
     from detector.train import train as run_training
     from detector.transforms import AugmentCfg
@@ -74,7 +88,13 @@ def train(
     )
     if threads:
         torch.set_num_threads(threads)
-    result = run_training(cfg, resume=resume, log=click.echo)
+    chosen_layout = None if layout == "auto" else layout
+    try:
+        samples = training_samples(data, chosen_layout)
+        calibration_samples = training_samples([calibrate_on], chosen_layout) if calibrate_on else None
+    except BenchmarkError as exc:
+        raise click.ClickException(str(exc)) from exc
+    result = run_training(cfg, resume=resume, log=click.echo, samples=samples)
     click.echo(f"weights: {result.weights} ({result.elapsed_s / 60:.1f} min)")
     if package_dir:
         from detector.config import DetectorCfg
@@ -94,4 +114,5 @@ def train(
         if calibrate_on:
             from detector.calibrate import calibrate_folder
 
-            click.echo(json.dumps(calibrate_folder(package_dir, calibrate_on, target_fpr=target_fpr), indent=2))
+            fitted = calibrate_folder(package_dir, calibrate_on, target_fpr=target_fpr, samples=calibration_samples)
+            click.echo(json.dumps(fitted, indent=2))

@@ -79,8 +79,13 @@ def expected_calibration_error(p: np.ndarray, labels: np.ndarray, n_bins: int = 
     return float(sum(abs(p[bins == b].mean() - labels[bins == b].mean()) * (bins == b).mean() for b in np.unique(bins)))
 
 
-def calibrate_folder(folder, dataset, *, target_fpr: float = 0.05, band_width: float = 0.25, n_folds: int = 5):
+def calibrate_folder(
+    folder, dataset, *, target_fpr: float = 0.05, band_width: float = 0.25, n_folds: int = 5, samples=None
+):
     """Fit the calibration, threshold and bands of a detector folder on a labelled dataset and save them.
+
+    ``samples`` (`detector.data.Sample` rows) replaces reading ``dataset`` with `detector.data.read_dataset`,
+    for datasets in other layouts; ``dataset`` then only names what the calibration was fitted on.
 
     The threshold is the one that keeps the false-positive rate on ``dataset``'s real photos at or under
     ``target_fpr`` (after calibration). Bands: ``likely-generated`` from the threshold up; ``likely-real``
@@ -97,7 +102,7 @@ def calibrate_folder(folder, dataset, *, target_fpr: float = 0.05, band_width: f
 
     folder = Path(folder)
     detector = load_detector(folder)
-    samples = read_dataset(dataset)
+    samples = read_dataset(dataset) if samples is None else list(samples)
     logits = np.array([detector.image_logit(load_image(s.path)) for s in samples])
     labels = np.array([s.label for s in samples])
     folds = np.array(group_folds(samples, n_folds))

@@ -116,8 +116,11 @@ def resolve_device(device: str) -> torch.device:
 
 
 def load_samples(cfg: TrainCfg) -> list[Sample]:
-    samples = [s for root in cfg.data for s in read_dataset(root)]
-    excluded = set(cfg.exclude_groups)
+    return exclude_groups([s for root in cfg.data for s in read_dataset(root)], cfg.exclude_groups)
+
+
+def exclude_groups(samples: Sequence[Sample], groups: Sequence[str]) -> list[Sample]:
+    excluded = set(groups)
     return [s for s in samples if s.group not in excluded]
 
 
@@ -173,14 +176,18 @@ def _save_atomic(state: dict[str, Any], path: Path) -> None:
     os.replace(temporary, path)
 
 
-def train(cfg: TrainCfg, *, resume: bool = True, log=print) -> TrainResult:
-    """Train (or resume) a run; see the module docstring for what lands in ``cfg.out``."""
+def train(cfg: TrainCfg, *, resume: bool = True, log=print, samples: Sequence[Sample] | None = None) -> TrainResult:
+    """Train (or resume) a run; see the module docstring for what lands in ``cfg.out``.
+
+    ``samples`` replaces reading ``cfg.data`` with `detector.data.read_dataset`: callers that read other
+    layouts (the harness's GenImage, ForenSynths and manifest readers, via `veracity train`) pass them here.
+    """
     started = time.monotonic()
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     device = resolve_device(cfg.device)
     torch.manual_seed(cfg.seed)
-    samples = load_samples(cfg)
+    samples = load_samples(cfg) if samples is None else exclude_groups(samples, cfg.exclude_groups)
     train_samples, val_samples = split_by_group(samples, cfg.val_fraction, cfg.seed)
     real, fake = by_label(train_samples)
     if not real or not fake:

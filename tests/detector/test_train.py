@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import torch
@@ -100,3 +101,58 @@ def test_veracity_train_packages_a_loadable_detector(tiny_dataset, tmp_path):
     detector = load_detector(tmp_path / "det")
     assert detector.name == "npr_mnv3s.tiny" and detector.cfg.calibrated
     assert detector.cfg.bands[1] == detector.cfg.threshold
+
+
+def _as_layout(tiny, root, layout: str):
+    """The tiny dataset's files rearranged into a harness layout: ForenSynths, GenImage or a JSONL manifest."""
+    import shutil
+
+    pairs = [(p, 0) for p in sorted((tiny / "real").glob("*.png"))] + [
+        (p, 1) for p in sorted((tiny / "fake" / "toy").glob("*.png"))
+    ]
+    rows = []
+    for path, label in pairs:
+        if layout == "forensynths":
+            target = root / "toy" / ("1_fake" if label else "0_real") / path.name
+        elif layout == "genimage":
+            target = root / "toy" / "train" / ("ai" if label else "nature") / path.name
+        else:
+            target = root / "images" / path.name
+            rows.append({"path": f"images/{path.name}", "label": "fake" if label else "real", "source": path.name[:4]})
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+    if rows:
+        (root / "manifest.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return root
+
+
+@pytest.mark.parametrize("layout", ["forensynths", "genimage"])
+def test_veracity_train_reads_every_harness_layout(tiny_dataset, tmp_path, layout):
+    from click.testing import CliRunner
+
+    from cli.main import main
+    from detector.inference import load_detector
+
+    data = _as_layout(tiny_dataset, tmp_path / layout, layout)
+    calibration = _as_layout(tiny_dataset, tmp_path / "manifest", "manifest")
+    args = ["train", str(data), "--out", str(tmp_path / "run"), "--epochs", "1", "--steps-per-epoch", "1"]
+    args += ["--batch-size", "8", "--crop", "64", "--backbone", "mobilenetv3_small_050", "--n-tiles", "2"]
+    args += ["--package", str(tmp_path / "det"), "--calibrate-on", str(calibration / "manifest.jsonl")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    real, generated, validation = map(
+        int, re.search(r"train: (\d+) real \+ (\d+) generated images; validation: (\d+)", result.output).groups()
+    )
+    assert real and generated and real + generated + validation == 8  # every image, each on one side
+    cfg = load_detector(tmp_path / "det").cfg
+    assert cfg.calibrated and cfg.params["calibration"]["images"] == 8
+
+
+def test_veracity_train_names_a_folder_it_cannot_read(tmp_path):
+    from click.testing import CliRunner
+
+    from cli.main import main
+
+    (tmp_path / "photos").mkdir()
+    result = CliRunner().invoke(main, ["train", str(tmp_path / "photos"), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 1 and "photos" in result.output and "Traceback" not in result.output
