@@ -23,7 +23,8 @@ class AutoencoderSpec:
         name: the generator name the fakes are filed under, e.g. ``"ae-nearest-f4"``.
         factor: total down/upsampling factor (a power of two; each stage is 2x).
         latent_channels: channels of the bottleneck.
-        upsample: ``"nearest"``, ``"bilinear"`` or ``"transposed"`` (how each decoder stage doubles the size).
+        upsample: ``"nearest"``, ``"bilinear"``, ``"transposed"`` or ``"shuffle"`` (sub-pixel convolution):
+            how each decoder stage doubles the size.
         width: channels of the first encoder stage (doubled per stage, at most 4x).
         encoder: ``"conv"`` (learned stride-2 convolutions, an autoencoder) or ``"pool"`` (the latent is the
             photo average-pooled by ``factor``: the decoder is then a learned upsampler, which learns fast and
@@ -51,6 +52,8 @@ DEFAULT_SPECS: tuple[AutoencoderSpec, ...] = (
 #: ``up-bilinear-f4`` was left out for time too (and a 4x upsampler's output is blurrier than its photo, which
 #: teaches "blur means generated").
 EXTRA_SPECS: tuple[AutoencoderSpec, ...] = (
+    AutoencoderSpec("up-bilinear-f2", factor=2, latent_channels=3, upsample="bilinear", encoder="pool"),
+    AutoencoderSpec("up-shuffle-f2", factor=2, latent_channels=3, upsample="shuffle", encoder="pool"),
     AutoencoderSpec("ae-nearest-f4", factor=4, latent_channels=8, upsample="nearest"),
     AutoencoderSpec("ae-transposed-f4", factor=4, latent_channels=8, upsample="transposed"),
     AutoencoderSpec("up-bilinear-f4", factor=4, latent_channels=3, upsample="bilinear", encoder="pool"),
@@ -96,6 +99,8 @@ class ConvAutoencoder(nn.Module):
         for i in reversed(range(stages)):
             if spec.upsample == "transposed":
                 decoder.append(nn.ConvTranspose2d(widths[i + 1], widths[i], 4, stride=2, padding=1))
+            elif spec.upsample == "shuffle":  # sub-pixel convolution: 4x the channels, then a 2x2 rearrangement
+                decoder += [nn.Conv2d(widths[i + 1], 4 * widths[i], 3, padding=1), nn.PixelShuffle(2)]
             else:
                 decoder += [
                     nn.Upsample(scale_factor=2, mode=spec.upsample),
