@@ -1,7 +1,7 @@
 """Build the shipped model's training set reproducibly: real photos from Debian packages and aligned fakes.
 
 Run ``python -m detector.aligned_data --out DIR`` after installing the packages named in `PHOTO_SOURCES`
-(``apt-get install lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 mate-backgrounds ukui-wallpapers
+(``apt-get install lomiri-wallpapers-16.04 lomiri-wallpapers-20.04 mate-backgrounds
 plasma-workspace-wallpapers``). It writes ``DIR/real/*.png``, ``DIR/fake/<autoencoder>/*.png`` and
 ``DIR/manifest.csv`` (columns ``file,label,generator_or_source,group,source,license``). ``group`` names the
 source photo: a real region and its reconstructions share it, so grouped validation never splits a pair.

@@ -51,6 +51,8 @@ DEFAULT_SPECS: tuple[AutoencoderSpec, ...] = (
 #: about 2.5 s per 0.6-1 MP region to run. They need far longer training (e.g. on a GPU) to be useful.
 #: ``up-bilinear-f4`` was left out for time too (and a 4x upsampler's output is blurrier than its photo, which
 #: teaches "blur means generated").
+#: ``up-bilinear-f2`` and ``up-shuffle-f2`` were tried with the default two (MODEL_CARD.md, "v2 candidate"):
+#: no better on real generators, so the shipped data keeps two families.
 EXTRA_SPECS: tuple[AutoencoderSpec, ...] = (
     AutoencoderSpec("up-bilinear-f2", factor=2, latent_channels=3, upsample="bilinear", encoder="pool"),
     AutoencoderSpec("up-shuffle-f2", factor=2, latent_channels=3, upsample="shuffle", encoder="pool"),
