@@ -9,7 +9,7 @@ platform-sized batch (1200 files), and the script prints the steady-state ratio,
 corpus size from which the whole-run ratio reaches 0.8.
 
 Usage:
-    python -m benchmarks.bench_scan [--files 1200] [--workers 2] [--no-ray] [--no-detector] [--no-large]
+    python -m benchmarks.bench_scan [--files 1200] [--repeats 2] [--workers 2] [--no-ray] [--no-detector] [--no-large]
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import argparse
 import io
 import math
 import multiprocessing as mp
+import statistics
 import struct
 import tempfile
 import time
@@ -124,6 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=1200)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=2, help="local/ray pairs, run alternately")
     parser.add_argument("--no-ray", action="store_true")
     parser.add_argument("--no-detector", action="store_true")
     parser.add_argument("--no-large", action="store_true")
@@ -136,29 +138,35 @@ def main() -> None:
         corpus = root / "4mp"
         make_corpus_elsewhere(corpus, args.files, (2304, 1728))
         print(f"corpus: {args.files} camera-like 4 MP JPEGs; detector: {detector or 'none'}; workers: {args.workers}")
-        local, local_s, local_steady = timed_scan(corpus, root / "local.jsonl", "local", args.workers, detector)
-        stats = local.engine_stats
-        print(
-            f"local engine: {local_steady:.1f} files/s steady state, {args.files / local_s:.1f} over the whole run "
-            f"(wall {local_s:.1f} s incl. worker start-up); p50 {stats['task_ms_p50']} ms, p95 "
-            f"{stats['task_ms_p95']} ms per file; peak RSS main {stats['main_peak_rss_mb']} MiB, "
-            f"worker {stats['worker_peak_rss_mb']} MiB"
-        )
-        if not args.no_ray:
+        pairs = []
+        for attempt in range(1, args.repeats + 1):  # alternate engines: a noisy spell hits both alike
+            local, local_s, local_steady = timed_scan(corpus, root / "local.jsonl", "local", args.workers, detector)
+            stats = local.engine_stats
+            print(
+                f"[{attempt}] local engine: {local_steady:.1f} files/s steady state, {args.files / local_s:.1f} over "
+                f"the whole run (wall {local_s:.1f} s incl. worker start-up); p50 {stats['task_ms_p50']} ms, p95 "
+                f"{stats['task_ms_p95']} ms per file; peak RSS main {stats['main_peak_rss_mb']} MiB, "
+                f"worker {stats['worker_peak_rss_mb']} MiB"
+            )
+            if args.no_ray:
+                continue
             _, ray_s, ray_steady = timed_scan(corpus, root / "ray.jsonl", "ray", args.workers, detector)
             print(
-                f"ray engine:   {ray_steady:.1f} files/s steady state, {args.files / ray_s:.1f} over the whole run "
-                f"(wall {ray_s:.1f} s incl. starting a local Ray instance)"
+                f"[{attempt}] ray engine:   {ray_steady:.1f} files/s steady state, {args.files / ray_s:.1f} over "
+                f"the whole run (wall {ray_s:.1f} s incl. starting a local Ray instance)"
             )
-            print(
-                f"ratio ray/local: {ray_steady / local_steady:.2f} steady state, "
-                f"{local_s / ray_s:.2f} over the whole run"
-            )
+            pairs.append((local_s, local_steady, ray_s, ray_steady))
+        if pairs:
+            medians = [statistics.median(column) for column in zip(*pairs, strict=True)]
+            local_s, local_steady, ray_s, ray_steady = medians
+            steady = statistics.median(r / lo for _, lo, _, r in pairs)
+            whole = statistics.median(lo / r for lo, _, r, _ in pairs)
+            print(f"ratio ray/local (median of {len(pairs)}): {steady:.2f} steady state, {whole:.2f} whole run")
             local_fixed = local_s - args.files / local_steady
             ray_fixed = ray_s - args.files / ray_steady
             break_even = files_for_ratio(0.8, local_steady, local_fixed, ray_steady, ray_fixed)
             print(
-                f"fixed start-up and shut-down: local {local_fixed:.1f} s, ray {ray_fixed:.1f} s; "
+                f"fixed start-up and shut-down (medians): local {local_fixed:.1f} s, ray {ray_fixed:.1f} s; "
                 f"whole-run ratio reaches 0.8 from {break_even}"
             )
         if not args.no_large:
