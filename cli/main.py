@@ -23,7 +23,7 @@ COMMAND_SUMMARIES: dict[str, str] = {
     "detectors": "List detectors whose name matches PATTERN (wildcards: * ? [ ]), with their default configuration.",
     "provenance": "Content Credentials (C2PA): read, verify, sign, manage trust anchors, make test credentials.",
     "scan": "Scan INPUTS (files, directories, globs, @LIST files, - for stdin) into one record per file.",
-    "train": "Train on DATA folders (each with real/ and fake/ sub-folders, optionally a manifest.csv).",
+    "train": "Train on DATA: folders (or manifest files) in any layout the benchmark harness reads.",
 }
 
 
