@@ -169,6 +169,7 @@ def build(
     per_photo: int = 2,
     ae_steps: int = 750,
     specs: tuple[AutoencoderSpec, ...] = DEFAULT_SPECS,
+    camera_sim: bool = False,
 ) -> Path:
     """Write the dataset under ``out`` and return the manifest path.
 
@@ -223,6 +224,20 @@ def build(
                     license=f"made here from {real_row['source']}",
                 )
             )
+    if camera_sim:  # extra reals: each region re-captured through a simulated sensor (detector.camera_sim)
+        from detector.camera_sim import simulate_camera
+
+        sim_rng = np.random.default_rng(seed)
+        for (name, region), real_row in zip(regions, real_rows, strict=True):
+            camera_name = name.replace(".png", "__camera.png")
+            simulate_camera(region, sim_rng).save(out / "real" / camera_name)
+            rows.append(
+                dict(
+                    real_row,
+                    file=f"real/{camera_name}",
+                    generator_or_source=f"camera-sim:{real_row['generator_or_source']}",
+                )
+            )
     manifest = out / "manifest.csv"
     with manifest.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
@@ -238,9 +253,11 @@ def main() -> None:
     parser.add_argument("--ae-steps", type=int, default=750, help="training steps per autoencoder")
     parser.add_argument("--specs", default=",".join(s.name for s in DEFAULT_SPECS), help="decoder families")
     parser.add_argument("--per-photo", type=int, default=2, help="native-resolution regions per photo")
+    parser.add_argument("--camera-sim", action="store_true", help="add each real region re-captured by a sensor")
     args = parser.parse_args()
     specs = tuple(SPECS_BY_NAME[name] for name in args.specs.split(","))
-    print(build(args.out, seed=args.seed, ae_steps=args.ae_steps, per_photo=args.per_photo, specs=specs))
+    options = dict(seed=args.seed, ae_steps=args.ae_steps, per_photo=args.per_photo, camera_sim=args.camera_sim)
+    print(build(args.out, specs=specs, **options))
 
 
 if __name__ == "__main__":

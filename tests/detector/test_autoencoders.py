@@ -50,11 +50,15 @@ def test_build_pairs_every_real_region_with_one_reconstruction_per_family(tmp_pa
         photos.append(("test-package", str(path), "CC0-1.0"))
     monkeypatch.setattr(aligned_data, "PHOTO_SOURCES", tuple(photos))
     specs = tuple(s for s in DEFAULT_SPECS + EXTRA_SPECS if s.encoder == "pool")[:2]
-    manifest = aligned_data.build(tmp_path / "data", native=64, per_photo=1, ae_steps=3, specs=specs)
+    manifest = aligned_data.build(tmp_path / "data", native=64, per_photo=1, ae_steps=3, specs=specs, camera_sim=True)
     rows = list(csv.DictReader(manifest.open()))
-    reals = [r for r in rows if r["label"] == "real"]
-    assert len(reals) == 4 and len(rows) == 4 * (1 + len(specs))  # a native and a half-size region per photo
+    reals = [r for r in rows if r["label"] == "real" and not r["generator_or_source"].startswith("camera-sim:")]
+    cameras = [r for r in rows if r["generator_or_source"].startswith("camera-sim:")]
+    assert len(reals) == 4 and len(rows) == 4 * (2 + len(specs))  # a native and a half-size region per photo
+    assert [r["group"] for r in cameras] == [r["group"] for r in reals] and {r["label"] for r in cameras} == {"real"}
     for row in rows:
+        if row in cameras:
+            continue  # a re-capture is half its region's size: it has no generated twin
         with Image.open(manifest.parent / row["file"]) as image:
             twin = Image.open(manifest.parent / "real" / row["file"].rsplit("/", 1)[1])
             assert image.size == twin.size and image.format == "PNG"  # content, size and format shared
