@@ -27,12 +27,7 @@ def training_samples(roots: Sequence[str | Path], layout: str | None = None) -> 
     rows = [sample for root in roots for sample in load_dataset(root, layout=layout).samples]
     grouped = assign_groups(rows)
     samples = [
-        Sample(
-            Path(s.path),
-            s.label,
-            s.group or s.relpath,
-            s.generator or s.source or ("real" if s.label == 0 else "generated"),
-        )
-        for s in grouped
+        Sample(Path(s.path), s.label, s.group, s.generator or s.source or ("real" if s.label == 0 else "generated"))
+        for s in grouped  # assign_groups gives every sample a group
     ]
     return sorted(samples, key=lambda s: str(s.path))
