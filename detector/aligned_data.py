@@ -24,6 +24,7 @@ import torch
 from PIL import Image, ImageOps
 
 from detector.autoencoders import DEFAULT_SPECS, SPECS_BY_NAME, AutoencoderSpec, ConvAutoencoder
+from detector.upscalers import FAMILIES_BY_NAME, load_upscaler, reupscale
 
 #: (Debian package, file, licence as stated in the package's copyright file). Photographs only: the
 #: packages' renders, vector art and abstract wallpapers are left out on purpose.
@@ -170,11 +171,14 @@ def build(
     ae_steps: int = 750,
     specs: tuple[AutoencoderSpec, ...] = DEFAULT_SPECS,
     camera_sim: bool = False,
+    upscalers: tuple[str, ...] = (),
+    upscalers_root: Path | None = None,
 ) -> Path:
     """Write the dataset under ``out`` and return the manifest path.
 
     A family whose folder already holds every reconstruction is not trained again (a build can be resumed
-    or extended with more ``specs``; reals are re-derived identically from ``seed``).
+    or extended with more ``specs``; reals are re-derived identically from ``seed``). ``upscalers`` names
+    pretrained families of `detector.upscalers`, read from the npm packages extracted under ``upscalers_root``.
     """
     rng = random.Random(seed)
     (out / "real").mkdir(parents=True, exist_ok=True)
@@ -224,6 +228,26 @@ def build(
                     license=f"made here from {real_row['source']}",
                 )
             )
+    for family_name in upscalers:
+        family = FAMILIES_BY_NAME[family_name]
+        folder = out / "fake" / family.name
+        if not all((folder / name).is_file() for name, _ in regions):
+            model = load_upscaler(family, upscalers_root or Path("."))
+            folder.mkdir(parents=True, exist_ok=True)
+            started = time.monotonic()
+            for name, region in regions:
+                reupscale(model, region, family.factor).save(folder / name)
+            print(f"  {family.name}: {len(regions)} regions in {time.monotonic() - started:.0f} s", flush=True)
+        for (name, _), real_row in zip(regions, real_rows, strict=True):
+            rows.append(
+                dict(
+                    real_row,
+                    file=f"fake/{family.name}/{name}",
+                    label="fake",
+                    generator_or_source=family.name,
+                    license=f"made here from {real_row['source']} with @upscalerjs/{family.package} (MIT)",
+                )
+            )
     if camera_sim:  # extra reals: each region re-captured through a simulated sensor (detector.camera_sim)
         from detector.camera_sim import simulate_camera
 
@@ -254,9 +278,16 @@ def main() -> None:
     parser.add_argument("--specs", default=",".join(s.name for s in DEFAULT_SPECS), help="decoder families")
     parser.add_argument("--per-photo", type=int, default=2, help="native-resolution regions per photo")
     parser.add_argument("--camera-sim", action="store_true", help="add each real region re-captured by a sensor")
+    parser.add_argument("--upscalers", default="", help=f"pretrained families: {','.join(FAMILIES_BY_NAME)}")
+    parser.add_argument("--upscalers-root", type=Path, help="folder of extracted @upscalerjs packages")
     args = parser.parse_args()
     specs = tuple(SPECS_BY_NAME[name] for name in args.specs.split(","))
+    upscalers = tuple(name for name in args.upscalers.split(",") if name)
+    unknown = [name for name in upscalers if name not in FAMILIES_BY_NAME]
+    if unknown:
+        parser.error(f"unknown upscaler families {unknown}; choose from {sorted(FAMILIES_BY_NAME)}")
     options = dict(seed=args.seed, ae_steps=args.ae_steps, per_photo=args.per_photo, camera_sim=args.camera_sim)
+    options.update(upscalers=upscalers, upscalers_root=args.upscalers_root)
     print(build(args.out, specs=specs, **options))
 
 
