@@ -42,8 +42,9 @@ class UpscalerFamily:
         return Path(root) / self.package / self.model / "model.json"
 
 
-#: The families tried for the aligned data (MODEL_CARD.md). x2 keeps the photo's detail; the x4 networks
-#: show stronger traces, including the adversarially trained one's hallucinated texture.
+#: The families tried for the aligned data. x2 keeps the photo's detail; the x4 networks show stronger traces,
+#: including the adversarially trained one's hallucinated texture. None is in the shipped model's data: they
+#: did not move its wild-dev figures (MODEL_CARD.md, "pretrained super-resolution decoders").
 UPSCALER_FAMILIES: tuple[UpscalerFamily, ...] = (
     UpscalerFamily("sr-rdn-medium-x2", "esrgan-medium", "models/x2", 2, "RDN, nearest upsampling, DIV2K"),
     UpscalerFamily("sr-rdn-div2k-x2", "esrgan-legacy", "models/div2k/x2", 2, "RDN, nearest upsampling, DIV2K"),
