@@ -162,6 +162,20 @@ def reconstruct(model: ConvAutoencoder, image: Image.Image) -> Image.Image:
     return Image.fromarray((out.permute(1, 2, 0).numpy() * 255.0 + 0.5).clip(0, 255).astype(np.uint8))
 
 
+def _twin_rows(regions, real_rows: list[dict[str, str]], family: str, made_with: str = "") -> list[dict[str, str]]:
+    """One generated row per real region, filed under ``fake/<family>/`` in its region's group."""
+    return [
+        dict(
+            real_row,
+            file=f"fake/{family}/{name}",
+            label="fake",
+            generator_or_source=family,
+            license=f"made here from {real_row['source']}{made_with}",
+        )
+        for (name, _), real_row in zip(regions, real_rows, strict=True)
+    ]
+
+
 def build(
     out: Path,
     *,
@@ -218,16 +232,7 @@ def build(
             folder.mkdir(parents=True, exist_ok=True)
             for name, region in regions:
                 reconstruct(model, region).save(folder / name)
-        for (name, _), real_row in zip(regions, real_rows, strict=True):
-            rows.append(
-                dict(
-                    real_row,
-                    file=f"fake/{spec.name}/{name}",
-                    label="fake",
-                    generator_or_source=spec.name,
-                    license=f"made here from {real_row['source']}",
-                )
-            )
+        rows += _twin_rows(regions, real_rows, spec.name)
     for family_name in upscalers:
         family = FAMILIES_BY_NAME[family_name]
         folder = out / "fake" / family.name
@@ -238,16 +243,7 @@ def build(
             for name, region in regions:
                 reupscale(model, region, family.factor).save(folder / name)
             print(f"  {family.name}: {len(regions)} regions in {time.monotonic() - started:.0f} s", flush=True)
-        for (name, _), real_row in zip(regions, real_rows, strict=True):
-            rows.append(
-                dict(
-                    real_row,
-                    file=f"fake/{family.name}/{name}",
-                    label="fake",
-                    generator_or_source=family.name,
-                    license=f"made here from {real_row['source']} with @upscalerjs/{family.package} (MIT)",
-                )
-            )
+        rows += _twin_rows(regions, real_rows, family.name, f" with @upscalerjs/{family.package} (MIT)")
     if camera_sim:  # extra reals: each region re-captured through a simulated sensor (detector.camera_sim)
         from detector.camera_sim import simulate_camera
 
