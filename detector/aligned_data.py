@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from detector.autoencoders import DEFAULT_SPECS, SPECS_BY_NAME, AutoencoderSpec, ConvAutoencoder
+from detector.autoencoders import DEFAULT_SPECS, SPECS_BY_NAME, AutoencoderSpec, ConvAutoencoder, reconstruct
 from detector.upscalers import FAMILIES_BY_NAME, load_upscaler, reupscale
 
 #: (Debian package, file, licence as stated in the package's copyright file). Photographs only: the
@@ -123,10 +123,6 @@ def _regions(image: Image.Image, rng: random.Random, native: int, per_photo: int
     return out
 
 
-def _to_tensor(image: Image.Image) -> torch.Tensor:
-    return torch.from_numpy(np.asarray(image, dtype=np.float32) / 255.0).permute(2, 0, 1)
-
-
 def train_autoencoder(
     spec: AutoencoderSpec, images: list[Image.Image], *, steps: int, seed: int, patch: int = 64
 ) -> ConvAutoencoder:
@@ -153,13 +149,6 @@ def train_autoencoder(
             print(f"  {spec.name}: step {step}, L1 {loss.item():.4f}", flush=True)
     print(f"  {spec.name}: {step} steps in {time.monotonic() - started:.0f} s, last L1 {loss.item():.4f}", flush=True)
     return model.eval()
-
-
-@torch.no_grad()
-def reconstruct(model: ConvAutoencoder, image: Image.Image) -> Image.Image:
-    """Pass a whole region through ``model``; returns an 8-bit RGB image of the same size."""
-    out = model(_to_tensor(image)[None])[0]
-    return Image.fromarray((out.permute(1, 2, 0).numpy() * 255.0 + 0.5).clip(0, 255).astype(np.uint8))
 
 
 def _twin_rows(regions, real_rows: list[dict[str, str]], family: str, made_with: str = "") -> list[dict[str, str]]:

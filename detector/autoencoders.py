@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
+from PIL import Image
 from torch import nn
 
 
@@ -115,3 +117,11 @@ class ConvAutoencoder(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Reconstruct ``x`` (N, 3, H, W) in [0, 1]; H and W must be multiples of the factor."""
         return torch.sigmoid(self.decoder(self.encoder(x)))
+
+
+@torch.no_grad()
+def reconstruct(model: nn.Module, image: Image.Image) -> Image.Image:
+    """Pass a whole 8-bit RGB image through an image-to-image ``model`` working in [0, 1]; returns 8-bit RGB."""
+    x = torch.from_numpy(np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0).permute(2, 0, 1)[None]
+    out = model(x)[0].permute(1, 2, 0).numpy()
+    return Image.fromarray((out * 255.0 + 0.5).clip(0, 255).astype(np.uint8))

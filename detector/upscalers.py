@@ -23,9 +23,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 from PIL import Image
+
+from detector.autoencoders import reconstruct
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,6 @@ def load_upscaler(family: UpscalerFamily, root: Path) -> torch.nn.Module:
     return TfjsLayersModel(path).eval()
 
 
-@torch.no_grad()
 def reupscale(model: torch.nn.Module, region: Image.Image, factor: int) -> Image.Image:
     """``region`` downscaled by ``factor`` (bicubic, as the networks were trained) and upscaled by ``model``.
 
@@ -73,6 +73,4 @@ def reupscale(model: torch.nn.Module, region: Image.Image, factor: int) -> Image
     """
     width, height = region.size
     small = region.convert("RGB").resize((width // factor, height // factor), Image.Resampling.BICUBIC)
-    x = torch.from_numpy(np.asarray(small, dtype=np.float32) / 255.0).permute(2, 0, 1)[None]
-    out = model(x)[0].permute(1, 2, 0).numpy()
-    return Image.fromarray((out * 255.0 + 0.5).clip(0, 255).astype(np.uint8))
+    return reconstruct(model, small)
