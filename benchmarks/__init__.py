@@ -1,34 +1,9 @@
-"""The benchmark harness: datasets, perturbations, metrics, the batch engine and `run_benchmark`."""
+"""Many files at once: the batch engine, `veracity scan`, the research harness and the speed benchmarks.
 
-from benchmarks.config import BenchConfig, DetectorEntry, resolve_config
-from benchmarks.datasets import Dataset, Sample, list_layouts, load_dataset
-from benchmarks.engine import Engine, EngineStats, Progress, TaskResult
-from benchmarks.errors import BenchmarkError
-from benchmarks.fitting import fit_detectors
-from benchmarks.metrics import compute_metrics, list_metrics
-from benchmarks.perturbations import apply_chain, list_perturbations, perturb_image
-from benchmarks.report import build_report
-from benchmarks.runner import run_benchmark
+Subpackages, each importable alone (this ``__init__`` imports nothing):
 
-__all__ = [
-    "BenchConfig",
-    "BenchmarkError",
-    "Dataset",
-    "DetectorEntry",
-    "Engine",
-    "EngineStats",
-    "Progress",
-    "Sample",
-    "TaskResult",
-    "apply_chain",
-    "build_report",
-    "compute_metrics",
-    "fit_detectors",
-    "list_layouts",
-    "list_metrics",
-    "list_perturbations",
-    "load_dataset",
-    "perturb_image",
-    "resolve_config",
-    "run_benchmark",
-]
+- `engine`: the worker-process pool, progress and durable JSONL, shared by scan and the harness;
+- `scan`: `run_scan`, resumable batch scanning on the local or the Ray engine;
+- `harness`: `run_benchmark`, datasets x perturbations x detectors -> metrics, tables and plots;
+- `perf`: scripts that print speed and memory figures (``python -m veracity.benchmarks.perf.<name>``).
+"""

@@ -1,5 +1,5 @@
 """Front ends: the ``veracity`` command line (and later the HTTP service). Thin layers over the libraries."""
 
-from cli.main import main
+from veracity.cli.main import main
 
 __all__ = ["main"]

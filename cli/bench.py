@@ -13,8 +13,8 @@ import click
 @contextlib.contextmanager
 def library_errors() -> Iterator[None]:
     """Turn veracity's own errors into a clean one-line error (exit 1); anything else keeps its traceback."""
-    from benchmarks.errors import BenchmarkError
-    from detector.errors import DetectorError
+    from veracity.benchmarks.errors import BenchmarkError
+    from veracity.detector.errors import DetectorError
 
     try:
         yield
@@ -51,8 +51,8 @@ def run_command(config: Path | None, overwrite: bool, **flags: object) -> None:
 
     Prints the Markdown summary; the folder also holds predictions.jsonl, metrics.json, plots/ and run.json.
     """
-    from benchmarks.config import resolve_config
-    from benchmarks.runner import run_benchmark
+    from veracity.benchmarks.harness.config import resolve_config
+    from veracity.benchmarks.harness.runner import run_benchmark
 
     flags = {k: (str(v) if isinstance(v, Path) else v) for k, v in flags.items()}
     with library_errors():
@@ -80,7 +80,7 @@ def fit_command(
     limit: int | None, overwrite: bool,
 ) -> None:  # fmt: skip
     """Fit trainable baselines on every file of a dataset; prints NAME=FOLDER for 'bench run --detector'."""
-    from benchmarks.fitting import fit_detectors
+    from veracity.benchmarks.harness.fitting import fit_detectors
 
     with library_errors():
         saved = fit_detectors(
@@ -95,7 +95,7 @@ def fit_command(
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def report_command(folder: Path) -> None:
     """Rebuild metrics.json, summary.md and plots/ of FOLDER from its predictions, without running a model."""
-    from benchmarks.report import build_report
+    from veracity.benchmarks.harness.report import build_report
 
     with library_errors():
         build_report(folder)
@@ -106,6 +106,6 @@ def report_command(folder: Path) -> None:
 @click.argument("registry", required=False, type=click.Choice(["layouts", "detectors", "perturbations", "metrics"]))
 def ls_command(registry: str | None) -> None:
     """List dataset layouts, detectors, perturbations and metrics (or only REGISTRY)."""
-    from benchmarks.listing import registry_listing
+    from veracity.benchmarks.harness.listing import registry_listing
 
     click.echo(registry_listing(registry))

@@ -7,9 +7,14 @@ import sys
 from pathlib import Path
 
 import click
-
-from cli.exitcodes import batch_exit_code
-from cli.options import analysis_options, analysis_settings, detector_option, fail_on_option, no_detector_option
+from veracity.cli.exitcodes import batch_exit_code
+from veracity.cli.options import (
+    analysis_options,
+    analysis_settings,
+    detector_option,
+    fail_on_option,
+    no_detector_option,
+)
 
 
 @click.command()
@@ -47,9 +52,9 @@ def check(
     Exit codes: 0 all files analysed; 1 a file could not be analysed; 2 usage error; 3 --fail-on matched.
     """
     # Imported here so `veracity check --help` does not load the analysis stack (C2PA SDK, numpy).
-    from provenance.inputs import InputProblem, iter_inputs
-    from provenance.pipeline import AnalysisOptions, analyze_or_error
-    from provenance.report import ErrorRecord
+    from veracity.provenance.assets.inputs import InputProblem, iter_inputs
+    from veracity.provenance.pipeline import AnalysisOptions, analyze_or_error
+    from veracity.provenance.report import ErrorRecord
 
     limits, signal_settings = analysis_settings(max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote)
     options = AnalysisOptions(limits=limits, signal_settings=signal_settings)
@@ -73,12 +78,12 @@ def check(
 
 
 def _load_detector(name: str | None):
-    from cli.defaults import default_detector_name
+    from veracity.cli.defaults import default_detector_name
 
     chosen = name or default_detector_name()
     if chosen is None:
         return None
-    from detector import DetectorError, create_detector
+    from veracity.detector import DetectorError, create_detector
 
     try:
         return create_detector(chosen)
@@ -87,8 +92,8 @@ def _load_detector(name: str | None):
 
 
 def _emit(record, output_format: str, records: list) -> None:
-    from cli.render import render_error_line, render_text
-    from provenance.report import ErrorRecord, to_json_line
+    from veracity.cli.render.text import render_error_line, render_text
+    from veracity.provenance.report import ErrorRecord, to_json_line
 
     if isinstance(record, ErrorRecord):
         click.echo(render_error_line(record), err=True)

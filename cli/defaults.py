@@ -6,7 +6,7 @@ from __future__ import annotations
 def default_detector_name() -> str | None:
     """The detector `check` and `scan` use unless told otherwise: the shipped default model, if installed."""
     try:
-        from detector.default import DEFAULT_DETECTOR
+        from veracity.detector.default import DEFAULT_DETECTOR
     except ImportError:
         return None
     return DEFAULT_DETECTOR

@@ -13,8 +13,8 @@ def detectors(pattern: str | None, output_format: str) -> None:
 
     Third-party detectors appear here once installed, through the 'veracity.detectors' entry-point group.
     """
-    from benchmarks.listing import render_detectors
-    from cli.bench import library_errors
+    from veracity.benchmarks.harness.listing import render_detectors
+    from veracity.cli.bench import library_errors
 
     with library_errors():
         click.echo(render_detectors(pattern, as_json=output_format == "json"))

@@ -8,12 +8,12 @@ import click
 
 # name -> "module:attribute"; each module must import without torch.
 LAZY_COMMANDS: dict[str, str] = {
-    "bench": "cli.bench:bench",
-    "check": "cli.check:check",
-    "detectors": "cli.detectors:detectors",
-    "provenance": "cli.provenance:provenance",
-    "scan": "cli.scan:scan",
-    "train": "cli.train:train",
+    "bench": "veracity.cli.bench:bench",
+    "check": "veracity.cli.check:check",
+    "detectors": "veracity.cli.detectors:detectors",
+    "provenance": "veracity.cli.provenance:provenance",
+    "scan": "veracity.cli.scan:scan",
+    "train": "veracity.cli.train:train",
 }
 
 # What `veracity --help` lists, so listing imports no subcommand (a test keeps these equal to the real help).

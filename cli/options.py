@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-
-from provenance import labels
+from veracity.provenance import labels
 
 detector_option = click.option(
     "--detector",
@@ -27,7 +26,7 @@ def analysis_options(command):
     """The limits and C2PA trust options of every command that analyses files (`check`, `scan`).
 
     The command receives ``max_bytes``, ``max_pixels``, ``trust_anchors``, ``no_default_trust`` and
-    ``allow_remote``; `analysis_settings` turns them into what `provenance.pipeline.AnalysisOptions` takes.
+    ``allow_remote``; `analysis_settings` turns them into what `veracity.provenance.pipeline.AnalysisOptions` takes.
     """
     for option in reversed(
         (
@@ -63,8 +62,8 @@ def analysis_settings(
 ):
     """``(Limits, signal_settings)`` from the `analysis_options`; unset limits come from the environment."""
     # Imported here so `--help` does not load the analysis stack (C2PA SDK, numpy).
-    from provenance.asset import Limits
-    from provenance.trust import TrustSettings
+    from veracity.provenance.assets.asset import Limits
+    from veracity.provenance.credentials.trust import TrustSettings
 
     defaults = Limits.from_env()
     limits = Limits(max_bytes=max_bytes or defaults.max_bytes, max_pixels=max_pixels or defaults.max_pixels)

@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 
 import click
-
-from provenance.errors import ProvenanceError
+from veracity.provenance.errors import ProvenanceError
 
 _FORMAT = click.option(
     "--format",
@@ -35,7 +34,7 @@ def _trust_options(command):
 
 
 def _trust(trust_anchors, no_default_trust, allow_remote):
-    from provenance.trust import TrustSettings
+    from veracity.provenance.credentials.trust import TrustSettings
 
     return TrustSettings(
         anchor_files=tuple(trust_anchors), use_default_trust=not no_default_trust, allow_remote=allow_remote
@@ -58,8 +57,8 @@ def provenance() -> None:
 @_FORMAT
 def read(path, trust_anchors, no_default_trust, allow_remote, sidecar, fragments, tree, output_format) -> None:
     """Show the Content Credentials of PATH: state, signer, actions, AI declarations, problems."""
-    from cli.provenance_render import render_manifest
-    from provenance.manifest import read_manifest
+    from veracity.cli.render.provenance_text import render_manifest
+    from veracity.provenance.credentials.reader import read_manifest
 
     try:
         result = read_manifest(
@@ -84,8 +83,8 @@ def verify(path, trust_anchors, no_default_trust, allow_remote, sidecar, fragmen
 
     Exit codes: 0 the state meets --require; 1 it does not (or the file could not be read); 2 usage error.
     """
-    from cli.provenance_render import render_manifest
-    from provenance.manifest import verify_manifest
+    from veracity.cli.render.provenance_text import render_manifest
+    from veracity.provenance.credentials.reader import verify_manifest
 
     try:
         result = verify_manifest(
@@ -127,7 +126,7 @@ def verify(path, trust_anchors, no_default_trust, allow_remote, sidecar, fragmen
 def sign(src, dst, cert, key, alg, source_type, action, title, parent, assertions, tsa_url, no_thumbnail, overwrite,
          output_format) -> None:  # fmt: skip
     """Sign SRC with Content Credentials into a new file; SRC is never modified."""
-    from provenance.signing import sign_file
+    from veracity.provenance.credentials.signing import sign_file
 
     try:
         result = sign_file(src, dst, cert=cert, key=key, alg=alg, source_type=source_type, action=action,
@@ -147,7 +146,7 @@ def sign(src, dst, cert, key, alg, source_type, action, title, parent, assertion
 @click.option("--overwrite", is_flag=True, help="Replace existing credential files in FOLDER.")
 def keygen(folder, alg, overwrite) -> None:
     """Create a development CA and signing certificate in FOLDER. FOR TESTING ONLY: never sign real work."""
-    from provenance.keygen import create_dev_credentials
+    from veracity.provenance.credentials.keygen import create_dev_credentials
 
     try:
         made = create_dev_credentials(folder, alg=alg, overwrite=overwrite)
@@ -171,7 +170,7 @@ def trust() -> None:
 @_FORMAT
 def trust_show(no_default_trust, output_format) -> None:
     """List every trust source in use and its anchors."""
-    from provenance.trust import TrustSettings, resolve_trust_sources
+    from veracity.provenance.credentials.trust import TrustSettings, resolve_trust_sources
 
     try:
         sources = resolve_trust_sources(TrustSettings(use_default_trust=not no_default_trust))
@@ -193,7 +192,7 @@ def trust_show(no_default_trust, output_format) -> None:
 @click.argument("pem_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def trust_add(pem_file) -> None:
     """Add the CA certificates of PEM_FILE to your trust store."""
-    from provenance.trust import add_user_anchors, default_store_dir
+    from veracity.provenance.credentials.trust import add_user_anchors, default_store_dir
 
     try:
         added = add_user_anchors(pem_file)
@@ -208,7 +207,7 @@ def trust_add(pem_file) -> None:
 @click.argument("fingerprint")
 def trust_remove(fingerprint) -> None:
     """Remove the anchor whose SHA-256 fingerprint starts with FINGERPRINT from your trust store."""
-    from provenance.trust import remove_user_anchor
+    from veracity.provenance.credentials.trust import remove_user_anchor
 
     try:
         removed = remove_user_anchor(fingerprint)

@@ -7,10 +7,15 @@ import sys
 from pathlib import Path
 
 import click
-
-from cli.exitcodes import batch_exit_code
-from cli.options import analysis_options, analysis_settings, detector_option, fail_on_option, no_detector_option
-from provenance import labels
+from veracity.cli.exitcodes import batch_exit_code
+from veracity.cli.options import (
+    analysis_options,
+    analysis_settings,
+    detector_option,
+    fail_on_option,
+    no_detector_option,
+)
+from veracity.provenance import labels
 
 
 @click.command()
@@ -105,11 +110,11 @@ def scan(
     already recorded with the same content; a file that crashes its worker gets an error record and the
     scan goes on. Exit codes: 0 all analysed; 1 some file could not be analysed; 3 --fail-on matched.
     """
-    from benchmarks.engine import Progress
-    from benchmarks.errors import BenchmarkError
-    from benchmarks.records import write_json
-    from benchmarks.scan import ScanSettings, run_scan
-    from cli.defaults import default_detector_name
+    from veracity.benchmarks.engine.jsonl import write_json
+    from veracity.benchmarks.engine.pool import Progress
+    from veracity.benchmarks.errors import BenchmarkError
+    from veracity.benchmarks.scan.run import ScanSettings, run_scan
+    from veracity.cli.defaults import default_detector_name
 
     chosen = None if no_detector else (detector or default_detector_name())
     limits, signal_settings = analysis_settings(max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote)

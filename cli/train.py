@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import click
-
-from benchmarks.datasets import list_layouts
+from veracity.detector.datasets.layouts import list_layouts
 
 
 @click.command()
@@ -65,12 +64,11 @@ def train(
     threshold and bands are fitted on that dataset.
     """
     import torch
-
-    from benchmarks.errors import BenchmarkError
-    from benchmarks.training_data import training_samples
-    from detector.train import TrainCfg
-    from detector.train import train as run_training
-    from detector.transforms import AugmentCfg
+    from veracity.benchmarks.errors import BenchmarkError
+    from veracity.benchmarks.harness.training_data import training_samples
+    from veracity.detector.training.augment import AugmentCfg
+    from veracity.detector.training.train import TrainCfg
+    from veracity.detector.training.train import train as run_training
 
     cfg = TrainCfg(
         data=data,
@@ -97,9 +95,9 @@ def train(
     result = run_training(cfg, resume=resume, log=click.echo, samples=samples)
     click.echo(f"weights: {result.weights} ({result.elapsed_s / 60:.1f} min)")
     if package_dir:
-        from detector.config import DetectorCfg
-        from detector.onnx_export import package_detector
-        from detector.train import load_trained
+        from veracity.detector.config import DetectorCfg
+        from veracity.detector.training.export import package_detector
+        from veracity.detector.training.train import load_trained
 
         detector_cfg = DetectorCfg(
             name=name,
@@ -112,7 +110,7 @@ def train(
         model = load_trained(result.weights, backbone)
         click.echo(f"packaged: {package_detector(model, result.weights, package_dir, detector_cfg)}")
         if calibrate_on:
-            from detector.calibrate import calibrate_folder
+            from veracity.detector.calibration import calibrate_folder
 
             fitted = calibrate_folder(package_dir, calibrate_on, target_fpr=target_fpr, samples=calibration_samples)
             click.echo(json.dumps(fitted, indent=2))

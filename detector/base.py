@@ -2,7 +2,7 @@
 
 Any object with ``name``, ``cfg``, ``classes_``, ``predict_proba``, ``p_generated`` and ``score_asset``
 is a detector; `BaseDetector` supplies the last two (and input checks) so a detector implements only
-``predict_proba``. ``score_asset`` is what `provenance.pipeline.analyze` calls for the classifier signal.
+``predict_proba``. ``score_asset`` is what `veracity.provenance.pipeline.analyze` calls for the classifier signal.
 """
 
 from __future__ import annotations
@@ -12,15 +12,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
-
-from detector.config import CLASSES, DetectorCfg
-from provenance import labels
-from provenance.signals import SignalResult, not_applicable
+from veracity.detector.config import CLASSES, DetectorCfg
+from veracity.provenance import labels
+from veracity.provenance.signals import SignalResult, not_applicable
 
 if TYPE_CHECKING:
     from PIL import Image
-
-    from provenance.asset import Asset
+    from veracity.provenance.assets.asset import Asset
 
 
 @runtime_checkable
@@ -76,7 +74,7 @@ class BaseDetector:
         return self.predict_proba(images)[:, 1]
 
     def score_asset(self, asset: Asset) -> SignalResult:
-        """The classifier signal for one file (the hook `provenance.pipeline.analyze` calls)."""
+        """The classifier signal for one file (the hook `veracity.provenance.pipeline.analyze` calls)."""
         started = time.perf_counter()
         if not asset.media_type.has_pixels:
             return not_applicable(labels.CLASSIFIER, f"{asset.media_type.mime} has no pixels to classify.")

@@ -9,8 +9,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from detector.errors import DetectorConfigError
-from provenance import labels
+from veracity.detector.errors import DetectorConfigError
+from veracity.provenance import labels
 
 CLASSES: tuple[str, str] = ("real", "generated")
 

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
-from detector.errors import DuplicateRegistrationError, RegistryLookupError
+from veracity.detector.errors import DuplicateRegistrationError, RegistryLookupError
 
 T = TypeVar("T")
 
@@ -245,7 +245,7 @@ def create_detector(
     """
     from pathlib import Path
 
-    from detector.errors import CheckpointNotFoundError
+    from veracity.detector.errors import CheckpointNotFoundError
 
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if checkpoint is not None and not Path(checkpoint).exists():
@@ -301,11 +301,11 @@ def _load_entry_points(registry: Registry[Any]) -> None:
 
 #: Built-in detectors as lazy targets, so listing them imports nothing heavy. One line per detector.
 BUILTIN_DETECTORS: dict[str, str] = {
-    "spectral.durall2020": "detector.baselines:create_spectral",
-    "dct.frank2020": "detector.baselines:create_dct",
-    "provenance.signals": "benchmarks.pipeline_detectors:create_provenance_detector",
-    "veracity.pipeline": "benchmarks.pipeline_detectors:create_pipeline_detector",
-    "npr_mnv3s.v1": "detector.inference:create_default_detector",
+    "spectral.durall2020": "veracity.detector.models.baselines:create_spectral",
+    "dct.frank2020": "veracity.detector.models.baselines:create_dct",
+    "provenance.signals": "veracity.benchmarks.harness.pipeline_detectors:create_provenance_detector",
+    "veracity.pipeline": "veracity.benchmarks.harness.pipeline_detectors:create_pipeline_detector",
+    "npr_mnv3s.v1": "veracity.detector.models.forensic:create_default_detector",
 }
 
 

@@ -15,15 +15,15 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, Protocol
 
-from provenance import labels
-from provenance.asset import Asset, Limits, load_asset
-from provenance.errors import ProvenanceError
-from provenance.manifest import read_c2pa_signal
-from provenance.metadata import read_metadata_signal
-from provenance.report import ErrorRecord, ImageInfo, Report
-from provenance.signals import SignalResult, signal_error
-from provenance.verdict import fuse
-from provenance.watermark import read_watermark_signal
+from veracity.provenance import labels
+from veracity.provenance.assets.asset import Asset, Limits, load_asset
+from veracity.provenance.credentials.reader import read_c2pa_signal
+from veracity.provenance.errors import ProvenanceError
+from veracity.provenance.fusion.verdict import fuse
+from veracity.provenance.metadata.signal import read_metadata_signal
+from veracity.provenance.report import ErrorRecord, ImageInfo, Report
+from veracity.provenance.signals import SignalResult, signal_error
+from veracity.provenance.watermark.decoder import read_watermark_signal
 
 
 class PixelDetector(Protocol):

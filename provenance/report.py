@@ -12,9 +12,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from provenance import labels
-from provenance.signals import SignalResult
-from provenance.verdict import Verdict
+from veracity.provenance import labels
+from veracity.provenance.fusion.verdict import Verdict
+from veracity.provenance.signals import SignalResult
 
 SCHEMA_VERSION = "1.0.0"
 SCHEMA_FILE = "report.schema.json"
@@ -141,5 +141,5 @@ def to_json_line(record: Report | ErrorRecord) -> str:
 @cache
 def load_report_schema() -> dict[str, Any]:
     """The JSON Schema every report and error record validates against."""
-    text = resources.files("provenance").joinpath("schemas", SCHEMA_FILE).read_text(encoding="utf-8")
+    text = resources.files("veracity.provenance").joinpath("schemas", SCHEMA_FILE).read_text(encoding="utf-8")
     return json.loads(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from provenance import labels
+from veracity.provenance import labels
 
 
 @dataclass(frozen=True)

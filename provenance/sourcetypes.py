@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from provenance import labels
+from veracity.provenance import labels
 
 IPTC_PREFIX = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
-from provenance.report import load_report_schema
+from veracity.provenance.report import load_report_schema
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO / ".." / "shared").resolve()
@@ -53,7 +52,7 @@ def validate_record(report_validator):
 @pytest.fixture(autouse=True)
 def every_record_is_schema_valid(monkeypatch, report_validator):
     """Validate every Report and ErrorRecord the suite builds, not only those a test checks explicitly."""
-    from provenance.report import ErrorRecord, Report
+    from veracity.provenance.report import ErrorRecord, Report
 
     def check(record) -> None:
         errors = list(report_validator.iter_errors(record.to_dict()))

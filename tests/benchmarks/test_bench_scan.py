@@ -6,8 +6,7 @@ import hashlib
 
 import pytest
 from PIL import Image
-
-from benchmarks.bench_scan import files_for_ratio, make_corpus
+from veracity.benchmarks.perf.bench_scan import files_for_ratio, make_corpus
 
 
 def test_corpus_files_are_distinct_decodable_camera_like_jpegs(tmp_path):

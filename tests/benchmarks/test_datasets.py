@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from veracity.benchmarks.errors import BenchConfigError, DatasetError, DatasetNotFoundError, UnknownLayoutError
+from veracity.detector.datasets.layouts import load_dataset
+from veracity.detector.datasets.splits import assign_folds, assign_groups
 
-from benchmarks.datasets import load_dataset
-from benchmarks.errors import BenchConfigError, DatasetError, DatasetNotFoundError, UnknownLayoutError
-from benchmarks.splits import assign_folds, assign_groups
 from tests.benchmarks.conftest import make_real_fake
 from tests.images import textured
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import io
 
 import pytest
+from veracity.benchmarks.engine.pool import Engine, Progress
+from veracity.benchmarks.errors import BenchmarkError
 
-from benchmarks.engine import Engine, Progress
-from benchmarks.errors import BenchmarkError
 from tests.benchmarks import engine_work
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn import metrics as skm
-
-from benchmarks.metrics import compute_metrics, list_metrics, metrics
+from veracity.benchmarks.harness.metrics import compute_metrics, list_metrics, metrics
 
 Y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
 P = np.array([0.1, 0.4, 0.35, 0.8, 0.7, 0.9, 0.2, 0.6])

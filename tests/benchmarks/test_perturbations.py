@@ -7,9 +7,8 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-
-from benchmarks.errors import PerturbationError
-from benchmarks.perturbations import (
+from veracity.benchmarks.errors import PerturbationError
+from veracity.benchmarks.harness.perturbations import (
     apply_chain,
     canonical,
     list_perturbations,
@@ -17,7 +16,8 @@ from benchmarks.perturbations import (
     perturb_image,
     perturbations,
 )
-from detector.errors import RegistryLookupError
+from veracity.detector.errors import RegistryLookupError
+
 from tests.images import jpeg_with_exif, textured
 
 SIZE_CHANGING = {"crop", "social"}  # crop by design; social only shrinks a long side over 1080 px

@@ -12,12 +12,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from veracity.benchmarks.engine.jsonl import read_jsonl
+from veracity.benchmarks.errors import BenchConfigError, OutputExistsError
+from veracity.benchmarks.harness.config import BenchConfig, DetectorEntry, resolve_config
+from veracity.benchmarks.harness.report import build_report
+from veracity.benchmarks.harness.runner import ROW_KEYS, run_benchmark
 
-from benchmarks.config import BenchConfig, DetectorEntry, resolve_config
-from benchmarks.errors import BenchConfigError, OutputExistsError
-from benchmarks.records import read_jsonl
-from benchmarks.report import build_report
-from benchmarks.runner import ROW_KEYS, run_benchmark
 from tests.benchmarks.conftest import make_real_fake
 
 REPO = Path(__file__).resolve().parents[2]
@@ -144,7 +144,7 @@ def test_killed_run_resumes_without_recomputing_or_duplicating(tmp_path):
     data = make_real_fake(tmp_path / "data", n_real=30, n_per_generator=15)
     out = tmp_path / "out"
     perturbs = ["none", "reencode", "jpeg:5", "webp:5", "blur:5", "noise:5", "resize:5", "crop:5", "social"]
-    args = [sys.executable, "-m", "cli", "bench", "run", "--data", str(data), "-o", str(out), "--folds", "2",
+    args = [sys.executable, "-m", "veracity.cli", "bench", "run", "--data", str(data), "-o", str(out), "--folds", "2",
             "--workers", "1", "--batch-size", "4", "--n-boot", "0"]  # fmt: skip
     for p in perturbs:
         args += ["--perturb", p]
@@ -179,6 +179,6 @@ def test_killed_run_resumes_without_recomputing_or_duplicating(tmp_path):
 
 
 def test_shipped_wild_dev_config_resolves(shared):
-    cfg = resolve_config(REPO / "benchmarks" / "configs" / "wild-dev.yaml", default_output="unused")
+    cfg = resolve_config(REPO / "benchmarks" / "harness" / "configs" / "wild-dev.yaml", default_output="unused")
     assert Path(cfg.data).resolve() == (shared / "data" / "wild-dev").resolve()
     assert {d.name for d in cfg.detectors} == set(ALL_DETECTORS) and len(cfg.perturbations) == 10

@@ -14,10 +14,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+from veracity.benchmarks.scan.records import read_records
+from veracity.benchmarks.scan.run import ScanSettings, run_scan
+from veracity.cli.main import main
 
-from benchmarks.scan import ScanSettings, run_scan
-from benchmarks.scanrecords import read_records
-from cli.main import main
 from tests.images import png_bomb, png_with_text, textured
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "provenance/schemas/scan-record.schema.json").read_text())
@@ -129,7 +129,18 @@ def test_cli_summary_fail_on_and_exit_codes(tmp_path):
 
 
 def _scan_process(inputs: Path, out: Path, env: dict | None = None) -> subprocess.Popen:
-    command = [sys.executable, "-m", "cli", "scan", str(inputs), "-o", str(out), "--workers", "2", "--no-detector"]
+    command = [
+        sys.executable,
+        "-m",
+        "veracity.cli",
+        "scan",
+        str(inputs),
+        "-o",
+        str(out),
+        "--workers",
+        "2",
+        "--no-detector",
+    ]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 
 
@@ -194,7 +205,7 @@ def test_ray_engine_without_ray_says_how_to_install(tmp_path, monkeypatch):
     make_corpus(tmp_path / "in", n_good=1, hostile=False)
     code = (
         "import sys; sys.modules['ray'] = None\n"
-        "from cli.main import main\n"
+        "from veracity.cli.main import main\n"
         f"main(['scan', {str(tmp_path / 'in')!r}, '-o', {str(tmp_path / 'o.jsonl')!r}, '--engine', 'ray', '--quiet'])\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy())
@@ -263,7 +274,7 @@ def test_ray_processes_left_by_a_killed_driver_are_ended_on_resume(tmp_path):
 
 
 def test_reaping_ends_recorded_ray_processes_and_spares_recycled_pids(tmp_path):
-    from benchmarks.ray_engine import reap_stray_processes
+    from veracity.benchmarks.scan.ray_engine import reap_stray_processes
 
     stray = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "raylet-stand-in"])
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "unrelated"])

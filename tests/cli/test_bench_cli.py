@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
+from veracity.cli.main import main
 
-from cli.main import main
 from tests.benchmarks.conftest import make_real_fake
 
 
@@ -95,7 +95,7 @@ def test_help_does_not_import_torch():
     import sys
 
     code = (
-        "import sys; from click.testing import CliRunner; from cli.main import main; "
+        "import sys; from click.testing import CliRunner; from veracity.cli.main import main; "
         "r = CliRunner().invoke(main, ['bench', '--help']); assert r.exit_code == 0; "
         "CliRunner().invoke(main, ['detectors']); CliRunner().invoke(main, ['bench', 'ls']); "
         "assert 'torch' not in sys.modules, 'torch imported'"

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 from click.testing import CliRunner
+from veracity.cli.main import main
 
-from cli.main import main
 from tests.images import png_with_text, textured
 
 A1111 = "a castle\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x64, Model: sd15"
@@ -105,7 +105,7 @@ def test_pixel_limit_option(tmp_path):
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["check", "--help"]])
 def test_light_commands_do_not_import_torch(args):
     code = (
-        "import sys\nfrom cli.main import main\n"
+        "import sys\nfrom veracity.cli.main import main\n"
         f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
         "heavy = sorted(m for m in ('torch', 'timm', 'torchvision', 'onnxruntime') if m in sys.modules)\n"
         "print('HEAVY', heavy)\n"
@@ -117,7 +117,7 @@ def test_light_commands_do_not_import_torch(args):
 def test_check_on_an_image_does_not_import_torch(files):
     gen, _, _ = files
     code = (
-        "import sys\nfrom cli.main import main\n"
+        "import sys\nfrom veracity.cli.main import main\n"
         f"try:\n    main(['check', {str(gen)!r}])\nexcept SystemExit:\n    pass\n"
         "print('TORCH', 'torch' in sys.modules)\n"
     )
@@ -127,8 +127,7 @@ def test_check_on_an_image_does_not_import_torch(files):
 
 def test_listed_summaries_match_each_commands_help():
     import click
-
-    from cli.main import COMMAND_SUMMARIES, LAZY_COMMANDS
+    from veracity.cli.main import COMMAND_SUMMARIES, LAZY_COMMANDS
 
     ctx = click.Context(main)
     for name in LAZY_COMMANDS:

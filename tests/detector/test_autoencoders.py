@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+from veracity.detector.trainingdata import aligned as aligned_data
+from veracity.detector.trainingdata.autoencoders import DEFAULT_SPECS, EXTRA_SPECS, AutoencoderSpec, ConvAutoencoder
 
-from detector import aligned_data
-from detector.autoencoders import DEFAULT_SPECS, EXTRA_SPECS, AutoencoderSpec, ConvAutoencoder
 from tests.images import textured
 
 

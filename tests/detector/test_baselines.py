@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from veracity.detector import create_detector
+from veracity.detector.errors import CheckpointNotFoundError, DetectorNotFittedError
+from veracity.detector.models.baselines import azimuthal_spectrum, pooled_dct
+from veracity.provenance.assets.asset import load_asset
+from veracity.provenance.pipeline import analyze
 
-from detector import create_detector
-from detector.baselines import azimuthal_spectrum, pooled_dct
-from detector.errors import CheckpointNotFoundError, DetectorNotFittedError
-from provenance.asset import load_asset
-from provenance.pipeline import analyze
 from tests.benchmarks.conftest import smooth
 from tests.images import encoded, textured
 
@@ -77,7 +77,8 @@ def test_score_asset_is_the_classifier_signal_and_fuses(fitted, validate_record)
 
 
 def test_pipeline_detector_uses_provenance_first(fitted, tmp_path):
-    from benchmarks.pipeline_detectors import create_pipeline_detector
+    from veracity.benchmarks.harness.pipeline_detectors import create_pipeline_detector
+
     from tests.images import png_with_text
 
     pipeline = create_pipeline_detector(pixel=fitted["spectral.durall2020"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from veracity.detector.trainingdata.camera_sim import _LAYOUTS, mosaic, simulate_camera
 
-from detector.camera_sim import _LAYOUTS, mosaic, simulate_camera
 from tests.images import textured
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from detector.calibrate import expected_calibration_error, fit_platt, out_of_fold, threshold_for_fpr
-from detector.data import DatasetError, group_folds, read_dataset, split_by_group
+from veracity.detector.calibration import expected_calibration_error, fit_platt, out_of_fold, threshold_for_fpr
+from veracity.detector.training.data import DatasetError, group_folds, read_dataset, split_by_group
 
 
 def test_wild_dev_reads_with_source_repo_groups(wild_dev):

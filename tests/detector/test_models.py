@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import torch
-
-from detector.models import NPRStem, build_model
+from veracity.detector.training.network import NPRStem, build_model
 
 
 def test_forward_gives_one_logit_per_crop_for_any_even_size():

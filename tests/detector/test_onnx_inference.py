@@ -12,17 +12,16 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-
-from detector.config import DetectorCfg
-from detector.errors import WeightsIntegrityError
-from detector.inference import CFG_FILE, ONNX_FILE, load_detector, read_detector_cfg
-from detector.models import build_model
-from detector.onnx_export import package_detector
-from detector.tiles import tiles_batch
-from detector.train import load_trained
-from provenance.asset import load_asset
-from provenance.pipeline import analyze
-from provenance.report import load_report_schema, to_json_line
+from veracity.detector.config import DetectorCfg
+from veracity.detector.errors import WeightsIntegrityError
+from veracity.detector.models.forensic import CFG_FILE, ONNX_FILE, load_detector, read_detector_cfg
+from veracity.detector.models.tiles import tiles_batch
+from veracity.detector.training.export import package_detector
+from veracity.detector.training.network import build_model
+from veracity.detector.training.train import load_trained
+from veracity.provenance.assets.asset import load_asset
+from veracity.provenance.pipeline import analyze
+from veracity.provenance.report import load_report_schema, to_json_line
 
 
 def _textured(width: int, height: int, seed: int = 0) -> Image.Image:
@@ -93,7 +92,7 @@ def test_inference_never_imports_torch_or_timm(repo_root):
     code = (
         "import sys\n"
         "from PIL import Image\n"
-        "from detector.inference import create_default_detector\n"
+        "from veracity.detector.models.forensic import create_default_detector\n"
         "d = create_default_detector()\n"
         "p = d.p_generated([Image.new('RGB', (300, 200), (120, 80, 40))])\n"
         "assert 0 <= p[0] <= 1\n"

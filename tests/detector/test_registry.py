@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from detector.config import DetectorCfg
-from detector.errors import DetectorConfigError, DuplicateRegistrationError, RegistryLookupError
-from detector.registry import Registry, create_detector, detector_cfg, list_detectors, load_object, natural_key
+from veracity.detector.config import DetectorCfg
+from veracity.detector.errors import DetectorConfigError, DuplicateRegistrationError, RegistryLookupError
+from veracity.detector.registry import Registry, create_detector, detector_cfg, list_detectors, load_object, natural_key
 
 
 def _double(x):
@@ -125,5 +124,8 @@ def test_importing_detector_package_does_not_import_torch():
     import subprocess
     import sys
 
-    code = "import detector, detector.registry, detector.base, detector.config, sys; assert 'torch' not in sys.modules"
+    code = (
+        "import veracity.detector, veracity.detector.registry, veracity.detector.base, veracity.detector.config, sys;"
+        " assert 'torch' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

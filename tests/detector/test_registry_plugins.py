@@ -9,8 +9,8 @@ import textwrap
 
 import numpy as np
 import pytest
+from veracity.detector.registry import ENTRY_POINT_GROUP, create_detector, detectors, list_detectors
 
-from detector.registry import ENTRY_POINT_GROUP, create_detector, detectors, list_detectors
 from tests.images import textured
 
 PLUGIN = textwrap.dedent(
@@ -18,8 +18,8 @@ PLUGIN = textwrap.dedent(
     """A tiny third-party detector: P(generated) from how flat the image's histogram is (a real, if weak, cue)."""
     import numpy as np
 
-    from detector.base import BaseDetector, proba_from_p
-    from detector.config import DetectorCfg
+    from veracity.detector.base import BaseDetector, proba_from_p
+    from veracity.detector.config import DetectorCfg
 
     CFG = DetectorCfg(name="demo.histogram", notes="histogram flatness", license="MIT")
 
@@ -92,8 +92,7 @@ def test_plugin_found_through_entry_point(installed_plugin):
 
 def test_plugin_listed_by_the_cli(installed_plugin):
     from click.testing import CliRunner
-
-    from cli.main import main
+    from veracity.cli.main import main
 
     result = CliRunner().invoke(main, ["detectors", "demo*"])
     assert result.exit_code == 0, result.output
@@ -101,7 +100,7 @@ def test_plugin_listed_by_the_cli(installed_plugin):
 
 
 def test_module_factory_string_without_entry_point():
-    detector = create_detector("benchmarks.pipeline_detectors:create_provenance_detector")
+    detector = create_detector("veracity.benchmarks.harness.pipeline_detectors:create_provenance_detector")
     assert detector.name == "provenance.signals"
 
 

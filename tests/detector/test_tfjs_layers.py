@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 import torch
+from veracity.detector.trainingdata.tfjs_layers import TfjsLayersModel, UnsupportedLayerError
 
-from detector.tfjs_layers import TfjsLayersModel, UnsupportedLayerError
 from tests.tfjs_models import conv, layer, nearest_upsampler, write_model
 
 

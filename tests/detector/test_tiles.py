@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
-
-from detector.tiles import tile_boxes, tiles_batch
+from veracity.detector.models.tiles import tile_boxes, tiles_batch
 
 
 @pytest.mark.parametrize("width,height", [(4032, 3024), (1024, 1024), (500, 333), (129, 97), (40, 300)])

@@ -8,9 +8,8 @@ import re
 import pytest
 import torch
 from safetensors.torch import load_file
-
-from detector.train import TrainCfg, train
-from detector.transforms import AugmentCfg
+from veracity.detector.training.augment import AugmentCfg
+from veracity.detector.training.train import TrainCfg, train
 
 
 def _cfg(data, out, **kw):
@@ -68,9 +67,8 @@ def test_resume_refuses_a_checkpoint_of_another_config(tiny_dataset, tmp_path):
 
 def test_veracity_train_packages_a_loadable_detector(tiny_dataset, tmp_path):
     from click.testing import CliRunner
-
-    from cli.main import main
-    from detector.inference import load_detector
+    from veracity.cli.main import main
+    from veracity.detector.models.forensic import load_detector
 
     args = [
         "train",
@@ -129,9 +127,8 @@ def _as_layout(tiny, root, layout: str):
 @pytest.mark.parametrize("layout", ["forensynths", "genimage"])
 def test_veracity_train_reads_every_harness_layout(tiny_dataset, tmp_path, layout):
     from click.testing import CliRunner
-
-    from cli.main import main
-    from detector.inference import load_detector
+    from veracity.cli.main import main
+    from veracity.detector.models.forensic import load_detector
 
     data = _as_layout(tiny_dataset, tmp_path / layout, layout)
     calibration = _as_layout(tiny_dataset, tmp_path / "manifest", "manifest")
@@ -150,8 +147,7 @@ def test_veracity_train_reads_every_harness_layout(tiny_dataset, tmp_path, layou
 
 def test_veracity_train_names_a_folder_it_cannot_read(tmp_path):
     from click.testing import CliRunner
-
-    from cli.main import main
+    from veracity.cli.main import main
 
     (tmp_path / "photos").mkdir()
     result = CliRunner().invoke(main, ["train", str(tmp_path / "photos"), "--out", str(tmp_path / "run")])

@@ -7,9 +7,9 @@ import csv
 import numpy as np
 import pytest
 from PIL import Image
+from veracity.detector.trainingdata import aligned as aligned_data
+from veracity.detector.trainingdata.upscalers import FAMILIES_BY_NAME, load_upscaler, reupscale
 
-from detector import aligned_data
-from detector.upscalers import FAMILIES_BY_NAME, load_upscaler, reupscale
 from tests.images import textured
 from tests.tfjs_models import nearest_upsampler
 

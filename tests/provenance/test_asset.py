@@ -12,8 +12,7 @@ import sys
 
 import pytest
 from PIL import Image
-
-from provenance import (
+from veracity.provenance import (
     AssetAccessError,
     AssetLimitError,
     AssetNotFoundError,
@@ -24,6 +23,7 @@ from provenance import (
     analyze_or_error,
     load_asset,
 )
+
 from tests.images import encoded, png_bomb, textured
 
 
@@ -173,7 +173,7 @@ def test_png_bomb_is_refused_before_decoding_with_bounded_memory(tmp_path):
     # A fresh process: its own memory high-water mark (VmHWM) is not inflated by this test process.
     code = (
         "import json, sys\n"
-        "from provenance.pipeline import analyze_or_error\n"
+        "from veracity.provenance.pipeline import analyze_or_error\n"
         "record = analyze_or_error(sys.argv[1]).to_dict()\n"
         "hwm = [int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')][0]\n"
         "print(json.dumps({'record': record, 'peak_kib': hwm}))\n"

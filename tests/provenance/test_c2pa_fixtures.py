@@ -15,9 +15,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from provenance.manifest import read_manifest
-from provenance.trust import TrustSettings
+from veracity.provenance.credentials.reader import read_manifest
+from veracity.provenance.credentials.trust import TrustSettings
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"
 EXPECTED = sorted((FIXTURES / "expected").glob("*.json"))

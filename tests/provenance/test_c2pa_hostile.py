@@ -21,8 +21,8 @@ HOSTILE = [
 _SCRIPT = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # 1 GiB of address space for everything
-from provenance.manifest import read_manifest
-from provenance.trust import TrustSettings
+from veracity.provenance.credentials.reader import read_manifest
+from veracity.provenance.credentials.trust import TrustSettings
 for path in sys.argv[1:]:
     result = read_manifest(path, trust=TrustSettings.only())
     print(result.state, result.problem.kind if result.problem else "-")

@@ -14,10 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from provenance.manifest import ManifestReadError, read_manifest
-from provenance.signing import build_manifest_definition
-from provenance.trust import TrustSettings
+from veracity.provenance.credentials.reader import ManifestReadError, read_manifest
+from veracity.provenance.credentials.signing import build_manifest_definition
+from veracity.provenance.credentials.trust import TrustSettings
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"
 CERTS = FIXTURES / "certs"

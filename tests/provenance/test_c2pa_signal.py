@@ -6,11 +6,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
-from provenance import labels
-from provenance.pipeline import AnalysisOptions, analyze, analyze_or_error
-from provenance.report import load_report_schema
-from provenance.trust import TrustSettings
+from veracity.provenance import labels
+from veracity.provenance.credentials.trust import TrustSettings
+from veracity.provenance.pipeline import AnalysisOptions, analyze, analyze_or_error
+from veracity.provenance.report import load_report_schema
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"
 TEST_ANCHORS = FIXTURES / "certs" / "trust" / "test_cert_root_bundle.pem"

@@ -6,10 +6,10 @@ import csv
 import json
 
 import pytest
+from veracity.provenance import analyze, labels, load_asset
+from veracity.provenance.metadata.signal import read_metadata_signal
+from veracity.provenance.sourcetypes import SOURCE_TYPES, list_source_types, lookup_source_type
 
-from provenance import analyze, labels, load_asset
-from provenance.metadata import read_metadata_signal
-from provenance.sourcetypes import SOURCE_TYPES, list_source_types, lookup_source_type
 from tests.images import jpeg_with_exif, jpeg_with_xmp, png_with_text
 
 A1111 = (

@@ -6,11 +6,10 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
-from provenance.keygen import create_dev_credentials
-from provenance.manifest import read_manifest
-from provenance.signing import SigningError, sign_file
-from provenance.trust import TrustSettings
+from veracity.provenance.credentials.keygen import create_dev_credentials
+from veracity.provenance.credentials.reader import read_manifest
+from veracity.provenance.credentials.signing import SigningError, sign_file
+from veracity.provenance.credentials.trust import TrustSettings
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"
 CERTS = FIXTURES / "certs"

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from provenance.manifest import read_manifest, verify_manifest
-from provenance.trust import (
+from veracity.provenance.credentials.reader import read_manifest, verify_manifest
+from veracity.provenance.credentials.trust import (
     BUNDLED_TRUST_LIST,
     ENV_TRUST_ANCHORS,
     TrustError,

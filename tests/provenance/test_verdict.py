@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from provenance import labels
-from provenance.signals import Finding, SignalResult
-from provenance.verdict import Verdict, fuse
+from veracity.provenance import labels
+from veracity.provenance.fusion.verdict import Verdict, fuse
+from veracity.provenance.signals import Finding, SignalResult
 
 
 def _signal(name: str, *implies: str, status: str = labels.FOUND) -> SignalResult:

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from provenance.watermark import PAYLOADS, decode_watermarks, read_watermark_signal
+from veracity.provenance.watermark.decoder import PAYLOADS, decode_watermarks, read_watermark_signal
 
 WILD_DEV_REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "wild-dev" / "real"
 
@@ -83,7 +82,7 @@ def test_thresholds_keep_sdxl_values_and_match_its_false_positive_rate() -> None
 
 
 def test_signal_is_not_applicable_without_pixels() -> None:
-    from provenance.asset import load_asset
+    from veracity.provenance.assets.asset import load_asset
 
     pdf = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa" / "media" / "c2pa-rs_basic.pdf"
     if not pdf.exists():
@@ -93,8 +92,7 @@ def test_signal_is_not_applicable_without_pixels() -> None:
 
 def test_watermarked_png_is_generated_in_the_pipeline(encoder_cls, tmp_path: Path) -> None:
     from PIL import Image
-
-    from provenance.pipeline import analyze
+    from veracity.provenance.pipeline import analyze
 
     encoder = encoder_cls()
     encoder.set_watermark("bits", list(PAYLOADS[0].bits))
@@ -108,7 +106,7 @@ def test_watermarked_png_is_generated_in_the_pipeline(encoder_cls, tmp_path: Pat
 @pytest.mark.slow
 @pytest.mark.skipif(not WILD_DEV_REAL.is_dir(), reason="../shared/data/wild-dev not found")
 def test_no_real_photo_in_wild_dev_yields_a_watermark() -> None:
-    from provenance.asset import load_asset
+    from veracity.provenance.assets.asset import load_asset
 
     checked, flagged = 0, []
     for path in sorted(WILD_DEV_REAL.iterdir()):

@@ -8,9 +8,8 @@ import tracemalloc
 import numpy as np
 import pytest
 from PIL import Image
-
-from provenance import watermark
-from provenance.watermark import (
+from veracity.provenance.watermark import decoder as watermark
+from veracity.provenance.watermark.decoder import (
     PAYLOADS,
     _strip_votes,
     block_bits,
@@ -131,7 +130,7 @@ def test_decoding_24mp_array_peaks_at_a_strip_not_a_frame() -> None:
 
 
 def test_watermark_signal_on_24mp_image_peaks_at_a_strip_not_a_frame() -> None:
-    from provenance.asset import load_asset
+    from veracity.provenance.assets.asset import load_asset
 
     encoded = io.BytesIO()
     Image.fromarray(_tiled_24mp(seed=12)).save(encoded, "BMP")  # fast to write; channel order is irrelevant here

@@ -1,0 +1,114 @@
+"""Evaluate a detector folder on a labelled dataset: source-grouped CV figures, robustness, format check.
+
+    python -m veracity.benchmarks.perf.eval_detector --data ../shared/data/wild-dev --out eval.json
+
+Pixels only, metadata stripped: every file is decoded to RGB without applying EXIF orientation, and the
+model never sees anything but pixels. Each condition re-scores every image after a perturbation; figures
+come from `veracity.detector.calibration.grouped_figures` (calibration and threshold fitted on the other source-grouped
+folds). ``reencode-jpeg95`` re-encodes every image identically, so the difference from ``original`` is what
+the file format was worth to the model (``reencode-png`` is lossless and must change nothing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from veracity.detector.calibration import grouped_figures
+from veracity.detector.models.forensic import DEFAULT_DETECTOR_DIR, load_detector
+from veracity.detector.training.augment import jpeg_roundtrip
+from veracity.detector.training.data import group_folds, read_dataset
+
+
+def _png_roundtrip(image: Image.Image) -> Image.Image:
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    buffer.seek(0)
+    return Image.open(buffer).convert("RGB")
+
+
+def _social(image: Image.Image) -> Image.Image:
+    """A social-media chain: long side at most 1080 px (Lanczos), then JPEG quality 80, 4:2:0."""
+    scale = 1080 / max(image.size)
+    if scale < 1:
+        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+    return jpeg_roundtrip(image, 80)
+
+
+CONDITIONS = {
+    "original": lambda im: im,
+    "reencode-png": _png_roundtrip,
+    "reencode-jpeg95": lambda im: jpeg_roundtrip(im, 95),
+    "jpeg75": lambda im: jpeg_roundtrip(im, 75),
+    "resize0.5": lambda im: im.resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS),
+    "social": _social,
+}
+
+
+def _size_bucket(image: Image.Image) -> str:
+    side = min(image.size)
+    return "short<512" if side < 512 else "short512-767" if side < 768 else "short768-1023" if side < 1024 else ">=1024"
+
+
+def evaluate(folder: Path, data: Path, conditions: list[str], target_fpr: float, n_folds: int) -> dict:
+    detector = load_detector(folder)
+    samples = read_dataset(data)
+    labels = np.array([s.label for s in samples])
+    folds = np.array(group_folds(samples, n_folds))
+    images = []
+    for sample in samples:
+        with Image.open(sample.path) as image:
+            images.append(image.convert("RGB"))  # no exif_transpose: metadata stripped
+    report: dict = {"detector": detector.name, "data": data.name, "n_folds": n_folds, "conditions": {}}
+    for name in conditions:
+        started = time.perf_counter()
+        logits = np.array([detector.image_logit(CONDITIONS[name](image)) for image in images])
+        figures = grouped_figures(logits, labels, folds, target_fpr=target_fpr)
+        figures["seconds"] = round(time.perf_counter() - started, 1)
+        if name == "original":
+            p = detector._calibration.apply(logits)
+            flagged = p >= detector.cfg.threshold
+            per_source: dict[str, list[int]] = defaultdict(list)
+            per_size: dict[str, list[int]] = defaultdict(list)
+            for sample, image, hit in zip(samples, images, flagged, strict=True):
+                per_source[("fake:" if sample.label else "real:") + sample.source].append(int(hit))
+                per_size[("fake " if sample.label else "real ") + _size_bucket(image)].append(int(hit))
+            figures["flagged_generated_at_shipped_threshold"] = {
+                key: f"{sum(v)}/{len(v)}" for key, v in sorted({**per_source, **per_size}.items())
+            }
+        report["conditions"][name] = figures
+        print(
+            f"{name:16s} AUROC {figures['auroc']:.3f} [{figures['auroc_ci95'][0]:.3f}, {figures['auroc_ci95'][1]:.3f}]"
+            f"  bal.acc {figures['balanced_accuracy']:.3f}  TPR@1%FPR {figures['tpr_at_1pct_fpr']:.3f}"
+            f"  ECE {figures['ece']:.3f}  ({figures['seconds']} s)",
+            flush=True,
+        )
+    base = report["conditions"].get("original", {}).get("auroc")
+    if base is not None:
+        report["auroc_drop"] = {k: round(base - v["auroc"], 4) for k, v in report["conditions"].items()}
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--detector", type=Path, default=DEFAULT_DETECTOR_DIR, help="detector folder")
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--out", type=Path, help="write the JSON report here")
+    parser.add_argument("--conditions", default=",".join(CONDITIONS))
+    parser.add_argument("--target-fpr", type=float, default=0.05)
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+    report = evaluate(args.detector, args.data, args.conditions.split(","), args.target_fpr, args.folds)
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Rendering of reports for people: plain text for the terminal (and, later, HTML)."""

@@ -1,0 +1,60 @@
+"""The trainable detector network: a fixed forensic stem in front of a small timm backbone.
+
+The stem computes NPR-style neighbouring-pixel residuals, ``x - up(down(x))`` with nearest 2x resampling
+(Tan et al., CVPR 2024, "Rethinking the up-sampling operations in CNN-based generative network for
+generalizable deepfake detection"): generators build images with 2x upsampling stages, which leave
+correlations inside each 2x2 cell that this residual exposes while removing most of the scene content.
+The backbone only ever sees that residual, at native resolution (crops, never a resized image).
+
+This module imports torch and timm: training and export use it, the inference path (`veracity.detector.models.forensic`)
+does not.
+"""
+
+from __future__ import annotations
+
+import timm
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+#: Default architecture of the shipped model.
+DEFAULT_BACKBONE = "mobilenetv3_small_100"
+
+#: Multiplies the residual (typically a few hundredths) so the first convolution sees unit-scale values.
+RESIDUAL_GAIN = 10.0
+
+
+class NPRStem(nn.Module):
+    """``x - nearest_up(nearest_down(x))``: the pixel minus the top-left pixel of its 2x2 cell.
+
+    Input height and width must be even and the crop must start on even image coordinates, so the 2x2 cells
+    are those of the whole image (`veracity.detector.models.tiles` guarantees both).
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        down = x[:, :, ::2, ::2]
+        up = down.repeat_interleave(2, dim=2).repeat_interleave(2, dim=3)
+        return (x - up) * RESIDUAL_GAIN
+
+
+class ForensicClassifier(nn.Module):
+    """Crops in [0, 1], shape (N, 3, H, W) with even H and W -> one logit of P(generated) per crop, shape (N,)."""
+
+    def __init__(self, backbone: str = DEFAULT_BACKBONE, **timm_kwargs) -> None:
+        super().__init__()
+        self.stem = NPRStem()
+        # pretrained=False always: weights come only from this project's training, never from a hub.
+        self.backbone = timm.create_model(backbone, pretrained=False, num_classes=1, in_chans=3, **timm_kwargs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.backbone(self.stem(x)).squeeze(1)
+
+
+def build_model(backbone: str = DEFAULT_BACKBONE, **timm_kwargs) -> ForensicClassifier:
+    """A randomly initialised `ForensicClassifier` (``timm.create_model(..., pretrained=False)``)."""
+    return ForensicClassifier(backbone, **timm_kwargs)
+
+
+def bce_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Binary cross-entropy on logits; ``labels`` 1 = generated."""
+    return F.binary_cross_entropy_with_logits(logits, labels.float())

@@ -1,0 +1,3 @@
+"""Making and gathering training data: aligned fakes through learned decoders, pretrained upsamplers,
+simulated camera captures.
+"""

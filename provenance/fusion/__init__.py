@@ -1,0 +1,1 @@
+"""Fusing signal results into one verdict, by a documented precedence table."""

@@ -1,0 +1,1 @@
+"""The ``metadata`` signal: EXIF, XMP, IPTC digital source type and generator text chunks."""

@@ -1,0 +1,1 @@
+"""The ``watermark`` signal: open invisible watermarks of the Stable Diffusion reference pipelines."""
