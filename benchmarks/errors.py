@@ -1,12 +1,12 @@
-"""Errors of the benchmark harness.
+"""Errors of the batch engine, the scanner and the benchmark harness.
+
+Dataset errors belong to `veracity.detector.errors` (the dataset reader lives in `detector.datasets`).
 
 BenchmarkError
-├── DatasetError (ValueError)
-│   └── UnknownLayoutError          a folder that matches no known dataset layout
-├── DatasetNotFoundError (FileNotFoundError)
 ├── PerturbationError (ValueError)  a bad perturbation spec or severity
 ├── BenchConfigError (ValueError)   a bad run configuration (YAML or options)
-└── OutputExistsError (FileExistsError)  an output that would be overwritten without --overwrite
+├── OutputExistsError (FileExistsError)  an output that would be overwritten without --overwrite
+└── ResultsNotFoundError (FileNotFoundError)  a results folder without the predictions a report needs
 """
 
 from __future__ import annotations
@@ -14,18 +14,6 @@ from __future__ import annotations
 
 class BenchmarkError(Exception):
     """Base class of every error raised by `benchmarks`."""
-
-
-class DatasetError(BenchmarkError, ValueError):
-    """A dataset folder or manifest that cannot be read as a labelled dataset."""
-
-
-class UnknownLayoutError(DatasetError):
-    """A folder that matches none of the known dataset layouts."""
-
-
-class DatasetNotFoundError(BenchmarkError, FileNotFoundError):
-    """A dataset path that does not exist."""
 
 
 class PerturbationError(BenchmarkError, ValueError):
@@ -38,3 +26,7 @@ class BenchConfigError(BenchmarkError, ValueError):
 
 class OutputExistsError(BenchmarkError, FileExistsError):
     """An output that exists and would be overwritten."""
+
+
+class ResultsNotFoundError(BenchmarkError, FileNotFoundError):
+    """A benchmark results folder that holds no predictions to report on."""

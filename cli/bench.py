@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
-
-@contextlib.contextmanager
-def library_errors() -> Iterator[None]:
-    """Turn veracity's own errors into a clean one-line error (exit 1); anything else keeps its traceback."""
-    from veracity.benchmarks.errors import BenchmarkError
-    from veracity.detector.errors import DetectorError
-
-    try:
-        yield
-    except (BenchmarkError, DetectorError) as exc:
-        raise click.ClickException(str(exc)) from exc
+from veracity.cli.errors import library_errors
 
 
 @click.group()

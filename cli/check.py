@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import click
+
+from veracity.cli.errors import library_errors
 from veracity.cli.exitcodes import batch_exit_code
 from veracity.cli.options import (
     analysis_options,
@@ -53,7 +55,8 @@ def check(
     """
     # Imported here so `veracity check --help` does not load the analysis stack (C2PA SDK, numpy).
     from veracity.provenance.assets.inputs import InputProblem, iter_inputs
-    from veracity.provenance.pipeline import AnalysisOptions, analyze_or_error
+    from veracity.provenance.options import AnalysisOptions
+    from veracity.provenance.pipeline import analyze_or_error
     from veracity.provenance.report import ErrorRecord
 
     limits, signal_settings = analysis_settings(max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote)
@@ -78,17 +81,11 @@ def check(
 
 
 def _load_detector(name: str | None):
-    from veracity.cli.defaults import default_detector_name
+    from veracity.detector import create_detector
+    from veracity.detector.default import DEFAULT_DETECTOR
 
-    chosen = name or default_detector_name()
-    if chosen is None:
-        return None
-    from veracity.detector import DetectorError, create_detector
-
-    try:
-        return create_detector(chosen)
-    except DetectorError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with library_errors():
+        return create_detector(name or DEFAULT_DETECTOR)
 
 
 def _emit(record, output_format: str, records: list) -> None:

@@ -1,10 +1,11 @@
-"""Options shared by the commands that analyse files (`check`, `scan`), declared once."""
+"""Options shared by several commands, declared once: limits, C2PA trust, detector choice, --fail-on."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+
 from veracity.provenance import labels
 
 detector_option = click.option(
@@ -22,13 +23,42 @@ fail_on_option = click.option(
 )
 
 
+def _apply(command, options):
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def trust_options(command):
+    """``--trust-anchors``, ``--no-default-trust`` and ``--allow-remote``; see `trust_settings`."""
+    return _apply(
+        command,
+        (
+            click.option(
+                "--trust-anchors",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                multiple=True,
+                help="PEM file of extra C2PA trust anchors (repeatable).",
+            ),
+            click.option("--no-default-trust", is_flag=True, help="Leave out the bundled C2PA trust list."),
+            click.option(
+                "--allow-remote",
+                is_flag=True,
+                help="Fetch remote C2PA manifests (off by default; timeout and size limit apply).",
+            ),
+        ),
+    )
+
+
 def analysis_options(command):
     """The limits and C2PA trust options of every command that analyses files (`check`, `scan`).
 
     The command receives ``max_bytes``, ``max_pixels``, ``trust_anchors``, ``no_default_trust`` and
-    ``allow_remote``; `analysis_settings` turns them into what `veracity.provenance.pipeline.AnalysisOptions` takes.
+    ``allow_remote``; `analysis_settings` turns them into what `AnalysisOptions` takes.
     """
-    for option in reversed(
+    command = trust_options(command)
+    return _apply(
+        command,
         (
             click.option(
                 "--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse files larger than this."
@@ -39,18 +69,18 @@ def analysis_options(command):
                 default=None,
                 help="Refuse images with more pixels than this, before decoding.",
             ),
-            click.option(
-                "--trust-anchors",
-                type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                multiple=True,
-                help="PEM file of extra C2PA trust anchors (repeatable).",
-            ),
-            click.option("--no-default-trust", is_flag=True, help="Leave out the bundled C2PA trust list."),
-            click.option("--allow-remote", is_flag=True, help="Fetch remote C2PA manifests (off by default)."),
-        )
-    ):
-        command = option(command)
-    return command
+        ),
+    )
+
+
+def trust_settings(trust_anchors: tuple[Path, ...], no_default_trust: bool, allow_remote: bool):
+    """The `TrustSettings` of the `trust_options`."""
+    # Imported here so `--help` does not load the analysis stack (C2PA SDK, numpy).
+    from veracity.provenance.credentials.trust import TrustSettings
+
+    return TrustSettings(
+        anchor_files=tuple(trust_anchors), use_default_trust=not no_default_trust, allow_remote=allow_remote
+    )
 
 
 def analysis_settings(
@@ -61,11 +91,8 @@ def analysis_settings(
     allow_remote: bool,
 ):
     """``(Limits, signal_settings)`` from the `analysis_options`; unset limits come from the environment."""
-    # Imported here so `--help` does not load the analysis stack (C2PA SDK, numpy).
     from veracity.provenance.assets.asset import Limits
-    from veracity.provenance.credentials.trust import TrustSettings
 
     defaults = Limits.from_env()
     limits = Limits(max_bytes=max_bytes or defaults.max_bytes, max_pixels=max_pixels or defaults.max_pixels)
-    trust = TrustSettings(anchor_files=trust_anchors, use_default_trust=not no_default_trust, allow_remote=allow_remote)
-    return limits, {labels.C2PA: trust}
+    return limits, {labels.C2PA: trust_settings(trust_anchors, no_default_trust, allow_remote)}

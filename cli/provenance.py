@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 import click
-from veracity.provenance.errors import ProvenanceError
+
+from veracity.cli.errors import library_errors
+from veracity.cli.options import trust_options, trust_settings
 
 _FORMAT = click.option(
     "--format",
@@ -19,30 +21,13 @@ _FORMAT = click.option(
 )
 
 
-def _trust_options(command):
-    command = click.option("--trust-anchors", type=click.Path(dir_okay=False, path_type=Path), multiple=True,
-                           help="PEM file of extra trust anchors (repeatable).")(command)  # fmt: skip
-    command = click.option("--no-default-trust", is_flag=True, help="Leave out the bundled C2PA trust list.")(command)
-    command = click.option(
-        "--allow-remote", is_flag=True, help="Fetch remote manifests (timeout and size limit apply)."
-    )(command)
+def _manifest_options(command):
+    command = trust_options(command)
     command = click.option("--sidecar", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                            help="A .c2pa manifest store to validate the file against.")(command)  # fmt: skip
     command = click.option("--fragment", "fragments", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                            multiple=True, help="Fragment of a fragmented MP4 (PATH is its init).")(command)  # fmt: skip
     return command
-
-
-def _trust(trust_anchors, no_default_trust, allow_remote):
-    from veracity.provenance.credentials.trust import TrustSettings
-
-    return TrustSettings(
-        anchor_files=tuple(trust_anchors), use_default_trust=not no_default_trust, allow_remote=allow_remote
-    )
-
-
-def _fail(exc: ProvenanceError):
-    raise click.ClickException(str(exc)) from exc
 
 
 @click.group()
@@ -52,7 +37,7 @@ def provenance() -> None:
 
 @provenance.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_trust_options
+@_manifest_options
 @click.option("--tree", is_flag=True, help="Show the ingredient tree.")
 @_FORMAT
 def read(path, trust_anchors, no_default_trust, allow_remote, sidecar, fragments, tree, output_format) -> None:
@@ -60,12 +45,13 @@ def read(path, trust_anchors, no_default_trust, allow_remote, sidecar, fragments
     from veracity.cli.render.provenance_text import render_manifest
     from veracity.provenance.credentials.reader import read_manifest
 
-    try:
+    with library_errors():
         result = read_manifest(
-            path, trust=_trust(trust_anchors, no_default_trust, allow_remote), sidecar=sidecar, fragments=fragments
+            path,
+            trust=trust_settings(trust_anchors, no_default_trust, allow_remote),
+            sidecar=sidecar,
+            fragments=fragments,
         )
-    except ProvenanceError as exc:
-        _fail(exc)
     if output_format == "json":
         click.echo(json.dumps({"input": str(path), **result.to_dict()}, indent=2, ensure_ascii=False))
     else:
@@ -74,7 +60,7 @@ def read(path, trust_anchors, no_default_trust, allow_remote, sidecar, fragments
 
 @provenance.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_trust_options
+@_manifest_options
 @click.option("--require", type=click.Choice(["valid", "trusted"]), default="valid", show_default=True,
               help="Exit with code 1 unless the state is at least this.")  # fmt: skip
 @_FORMAT
@@ -86,12 +72,13 @@ def verify(path, trust_anchors, no_default_trust, allow_remote, sidecar, fragmen
     from veracity.cli.render.provenance_text import render_manifest
     from veracity.provenance.credentials.reader import verify_manifest
 
-    try:
+    with library_errors():
         result = verify_manifest(
-            path, trust=_trust(trust_anchors, no_default_trust, allow_remote), sidecar=sidecar, fragments=fragments
+            path,
+            trust=trust_settings(trust_anchors, no_default_trust, allow_remote),
+            sidecar=sidecar,
+            fragments=fragments,
         )
-    except ProvenanceError as exc:
-        _fail(exc)
     if output_format == "json":
         payload = {"input": str(path), "require": require, "meets": result.meets(require), **result.to_dict()}
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
@@ -128,12 +115,10 @@ def sign(src, dst, cert, key, alg, source_type, action, title, parent, assertion
     """Sign SRC with Content Credentials into a new file; SRC is never modified."""
     from veracity.provenance.credentials.signing import sign_file
 
-    try:
+    with library_errors():
         result = sign_file(src, dst, cert=cert, key=key, alg=alg, source_type=source_type, action=action,
                            title=title, parent=parent, assertions=assertions, tsa_url=tsa_url,
                            thumbnail=not no_thumbnail, overwrite=overwrite)  # fmt: skip
-    except ProvenanceError as exc:
-        _fail(exc)
     if output_format == "json":
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:
@@ -148,10 +133,8 @@ def keygen(folder, alg, overwrite) -> None:
     """Create a development CA and signing certificate in FOLDER. FOR TESTING ONLY: never sign real work."""
     from veracity.provenance.credentials.keygen import create_dev_credentials
 
-    try:
+    with library_errors():
         made = create_dev_credentials(folder, alg=alg, overwrite=overwrite)
-    except ProvenanceError as exc:
-        _fail(exc)
     click.echo("Development credentials, FOR TESTING ONLY:")
     click.echo(f"  trust anchor : {made.root_ca}")
     click.echo(f"  certificate  : {made.chain}")
@@ -172,10 +155,8 @@ def trust_show(no_default_trust, output_format) -> None:
     """List every trust source in use and its anchors."""
     from veracity.provenance.credentials.trust import TrustSettings, resolve_trust_sources
 
-    try:
+    with library_errors():
         sources = resolve_trust_sources(TrustSettings(use_default_trust=not no_default_trust))
-    except ProvenanceError as exc:
-        _fail(exc)
     if output_format == "json":
         payload = [{**s.to_dict(), "anchors": [a.to_dict() for a in s.anchors]} for s in sources]
         click.echo(json.dumps(payload, indent=2))
@@ -194,10 +175,8 @@ def trust_add(pem_file) -> None:
     """Add the CA certificates of PEM_FILE to your trust store."""
     from veracity.provenance.credentials.trust import add_user_anchors, default_store_dir
 
-    try:
+    with library_errors():
         added = add_user_anchors(pem_file)
-    except ProvenanceError as exc:
-        _fail(exc)
     for anchor in added:
         click.echo(f"added {anchor.fingerprint[:16]}  {anchor.subject}" + ("" if anchor.is_ca else "  (not a CA!)"))
     click.echo(f"Trust store: {default_store_dir()}")
@@ -209,8 +188,6 @@ def trust_remove(fingerprint) -> None:
     """Remove the anchor whose SHA-256 fingerprint starts with FINGERPRINT from your trust store."""
     from veracity.provenance.credentials.trust import remove_user_anchor
 
-    try:
+    with library_errors():
         removed = remove_user_anchor(fingerprint)
-    except ProvenanceError as exc:
-        _fail(exc)
     click.echo(f"removed {removed.fingerprint[:16]}  {removed.subject}")

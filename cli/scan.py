@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 import click
+
+from veracity.cli.errors import library_errors
 from veracity.cli.exitcodes import batch_exit_code
 from veracity.cli.options import (
     analysis_options,
@@ -112,17 +114,16 @@ def scan(
     """
     from veracity.benchmarks.engine.jsonl import write_json
     from veracity.benchmarks.engine.pool import Progress
-    from veracity.benchmarks.errors import BenchmarkError
     from veracity.benchmarks.scan.run import ScanSettings, run_scan
-    from veracity.cli.defaults import default_detector_name
+    from veracity.detector.default import DEFAULT_DETECTOR
 
-    chosen = None if no_detector else (detector or default_detector_name())
+    chosen = None if no_detector else (detector or DEFAULT_DETECTOR)
     limits, signal_settings = analysis_settings(max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote)
     settings = ScanSettings(
         detector=chosen, device=device, threshold=threshold, limits=limits, signal_settings=signal_settings
     )
     progress = None if quiet else Progress(None, "scan")
-    try:
+    with library_errors():
         summary = run_scan(
             inputs,
             output,
@@ -138,8 +139,6 @@ def scan(
             progress=progress,
             rows_per_block=batch_size or 8,
         )
-    except BenchmarkError as exc:
-        raise click.ClickException(str(exc)) from exc
     data = summary.to_dict()
     click.echo(json.dumps(data, indent=1), err=True)
     if summary_path:

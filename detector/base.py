@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
+
 from veracity.detector.config import CLASSES, DetectorCfg
 from veracity.provenance import labels
 from veracity.provenance.signals import SignalResult, not_applicable
 
 if TYPE_CHECKING:
     from PIL import Image
+
     from veracity.provenance.assets.asset import Asset
 
 

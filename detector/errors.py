@@ -7,7 +7,9 @@ DetectorError
 ├── DetectorNotFittedError (ValueError)      predict before fit / without fitted parameters
 ├── CheckpointNotFoundError (FileNotFoundError)
 ├── WeightsIntegrityError                    a weights file whose sha256 is not the expected one
-└── DatasetError (ValueError)                a training or evaluation dataset folder that cannot be read
+├── DatasetError (ValueError)                a dataset folder or manifest that cannot be read as labelled data
+│   └── UnknownLayoutError                   a folder that matches no known dataset layout
+└── DatasetNotFoundError (FileNotFoundError) a dataset path that does not exist
 """
 
 from __future__ import annotations
@@ -45,4 +47,12 @@ class WeightsIntegrityError(DetectorError):
 
 
 class DatasetError(DetectorError, ValueError):
-    """A training or evaluation dataset folder that cannot be read."""
+    """A dataset folder or manifest that cannot be read as a labelled dataset."""
+
+
+class UnknownLayoutError(DatasetError):
+    """A folder that matches none of the known dataset layouts."""
+
+
+class DatasetNotFoundError(DetectorError, FileNotFoundError):
+    """A dataset path that does not exist."""

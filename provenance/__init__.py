@@ -9,7 +9,7 @@ from __future__ import annotations
 from veracity._lazy import lazy_exports
 
 _EXPORTS = {
-    "AnalysisOptions": "veracity.provenance.pipeline",
+    "AnalysisOptions": "veracity.provenance.options",
     "Asset": "veracity.provenance.assets.asset",
     "AssetAccessError": "veracity.provenance.errors",
     "AssetError": "veracity.provenance.errors",

@@ -11,18 +11,19 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
-from functools import cache
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Protocol
 
 from veracity.provenance import labels
-from veracity.provenance.assets.asset import Asset, Limits, load_asset
-from veracity.provenance.credentials.reader import read_c2pa_signal
+from veracity.provenance.assets.asset import Asset, load_asset
+from veracity.provenance.credentials.signal import read_c2pa_signal
 from veracity.provenance.errors import ProvenanceError
 from veracity.provenance.fusion.verdict import fuse
 from veracity.provenance.metadata.signal import read_metadata_signal
+from veracity.provenance.options import AnalysisOptions
 from veracity.provenance.report import ErrorRecord, ImageInfo, Report
 from veracity.provenance.signals import SignalResult, signal_error
+from veracity.provenance.versions import package_versions
 from veracity.provenance.watermark.decoder import read_watermark_signal
 
 
@@ -32,21 +33,6 @@ class PixelDetector(Protocol):
     name: str
 
     def score_asset(self, asset: Asset) -> SignalResult: ...
-
-
-@dataclass(frozen=True)
-class AnalysisOptions:
-    """How to analyse: limits and which signals run.
-
-    Attributes:
-        limits: byte and pixel limits checked before decoding.
-        signals: names of the signals to run (``None``: every registered signal).
-        signal_settings: per-signal settings, keyed by signal name (e.g. trust anchors for ``c2pa``).
-    """
-
-    limits: Limits = field(default_factory=Limits.from_env)
-    signals: tuple[str, ...] | None = None
-    signal_settings: dict[str, Any] = field(default_factory=dict)
 
 
 SignalFn = Callable[[Asset, AnalysisOptions], SignalResult]
@@ -193,15 +179,6 @@ def _timed(result: SignalResult, started: float) -> SignalResult:
     return replace(result, elapsed_ms=(time.perf_counter() - started) * 1000.0)
 
 
-@cache
 def versions() -> dict[str, str]:
     """Versions of veracity and of the libraries whose behaviour shapes a report."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    found: dict[str, str] = {}
-    for dist in ("veracity", "c2pa-python", "pillow"):
-        try:
-            found[dist] = version(dist)
-        except PackageNotFoundError:
-            found[dist] = "not installed"
-    return found
+    return package_versions(("veracity", "c2pa-python", "pillow"))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from veracity.provenance.report import load_report_schema
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from veracity.benchmarks.engine.jsonl import write_json
 from veracity.benchmarks.engine.pool import Engine, Progress
 from veracity.benchmarks.errors import BenchConfigError, OutputExistsError

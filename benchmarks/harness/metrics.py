@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from veracity.detector.calibration import expected_calibration_error
 from veracity.detector.registry import Registry
 
 BOTH = "both"  # needs real and generated samples
@@ -154,12 +156,7 @@ def eer(y: np.ndarray, p: np.ndarray, threshold: float) -> float:
 
 @register_metric("ece", higher_is_better=False, needs=ANY, description="expected calibration error, 10 bins")
 def ece(y: np.ndarray, p: np.ndarray, threshold: float, n_bins: int = 10) -> float:
-    bins = np.minimum((p * n_bins).astype(int), n_bins - 1)
-    total = 0.0
-    for b in np.unique(bins):
-        mask = bins == b
-        total += mask.sum() / len(p) * abs(float(y[mask].mean()) - float(p[mask].mean()))
-    return float(total)
+    return expected_calibration_error(p, y, n_bins=n_bins)
 
 
 @register_metric("brier", higher_is_better=False, needs=ANY, description="Brier score")

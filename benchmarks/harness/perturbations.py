@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 from PIL import Image, ImageFilter
+
 from veracity.benchmarks.errors import PerturbationError
 from veracity.detector.registry import Registry
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from PIL import Image, PngImagePlugin
+
 from veracity.detector.base import BaseDetector, proba_from_p
 from veracity.detector.config import DetectorCfg
 from veracity.detector.registry import create_detector

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from veracity.benchmarks.harness.perturbations import IDENTITY
 
 

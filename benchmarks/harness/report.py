@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from veracity.benchmarks.engine.jsonl import read_jsonl, write_atomic, write_json
-from veracity.benchmarks.errors import BenchmarkError, DatasetNotFoundError
+from veracity.benchmarks.errors import BenchmarkError, ResultsNotFoundError
 from veracity.benchmarks.harness.metrics import compute_metrics
 from veracity.benchmarks.harness.perturbations import IDENTITY, parse_chain
 
@@ -51,11 +52,11 @@ def build_report(folder: str | Path) -> dict[str, Any]:
     """Compute metrics from a results folder and write metrics.json, summary.md and plots; return the metrics.
 
     Raises:
-        DatasetNotFoundError: the folder has no predictions.jsonl.
+        ResultsNotFoundError: the folder has no predictions.jsonl.
     """
     folder = Path(folder)
     if not (folder / PREDICTIONS).is_file():
-        raise DatasetNotFoundError(f"{str(folder)!r} has no {PREDICTIONS}. Pass a folder written by 'bench run'.")
+        raise ResultsNotFoundError(f"{str(folder)!r} has no {PREDICTIONS}. Pass a folder written by 'bench run'.")
     run = json.loads((folder / RUN_FILE).read_text(encoding="utf-8")) if (folder / RUN_FILE).is_file() else {}
     rows, duplicates = load_rows(folder, run)
     if not rows:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from veracity.benchmarks.engine.jsonl import open_jsonl_for_append, read_jsonl, write_json, write_record
 from veracity.benchmarks.engine.pool import Engine, Progress
 from veracity.benchmarks.errors import BenchConfigError, OutputExistsError
@@ -28,6 +29,7 @@ from veracity.benchmarks.harness.perturbations import IDENTITY, canonical
 from veracity.benchmarks.harness.scoring import DetectorSpec, features_of, init_context, score_sample
 from veracity.detector.datasets.layouts import Dataset, Sample, load_dataset
 from veracity.detector.datasets.splits import assign_folds, assign_groups
+from veracity.provenance.assets.hashing import sha256_file
 
 PREDICTIONS = "predictions.jsonl"
 RUN_FILE = "run.json"
@@ -65,7 +67,7 @@ def run_benchmark(config: BenchConfig, *, overwrite: bool = False, progress: boo
     identity = _identity(config, dataset, samples)
     _claim_output(out, identity, overwrite)
     specs = resolve_detectors(config, samples, out, dataset)
-    hashes = {s.relpath: _sha256(s.path) for s in samples}
+    hashes = {s.relpath: sha256_file(s.path) for s in samples}
     samples = [replace(s, meta={**s.meta, "media_type": _media_type(s.path)}) for s in samples]
     thresholds, model_shas = _detector_facts(specs, samples)
 
@@ -76,7 +78,7 @@ def run_benchmark(config: BenchConfig, *, overwrite: bool = False, progress: boo
         "dataset": {"root": str(dataset.root), "layout": dataset.layout, **dataset.counts()},
         "detectors": {name: {"thresholds": thresholds[name], "model_sha256": model_shas[name]} for name in specs},
         "perturbations": list(chains),
-        "versions": package_versions(),
+        "versions": run_versions(),
         "git_revision": revision,
         "throughput": {
             **stats,
@@ -122,11 +124,6 @@ def _claim_output(out: Path, identity: dict[str, Any], overwrite: bool) -> None:
 
             shutil.rmtree(out / "models", ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
-
-
-def _sha256(path: str) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _media_type(path: str) -> str | None:
@@ -446,19 +443,24 @@ def iter_predictions(output: str | Path) -> Iterator[dict[str, Any]]:
 # -- run metadata ----------------------------------------------------------------------------------------------
 
 
-def package_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {}
-    for dist in ("veracity", "numpy", "scikit-learn", "scipy", "pillow", "c2pa-python", "matplotlib", "torch", "timm"):
-        try:
-            found[dist] = version(dist)
-        except PackageNotFoundError:
-            found[dist] = "not installed"
+def run_versions() -> dict[str, str]:
+    """Versions of the libraries a benchmark's figures depend on, and of Python."""
     import platform
 
-    found["python"] = platform.python_version()
-    return found
+    from veracity.provenance.versions import package_versions
+
+    dists = (
+        "veracity",
+        "numpy",
+        "scikit-learn",
+        "scipy",
+        "pillow",
+        "c2pa-python",
+        "matplotlib",
+        "onnxruntime",
+        "torch",
+    )
+    return {**package_versions(dists), "python": platform.python_version()}
 
 
 def git_revision() -> str | None:

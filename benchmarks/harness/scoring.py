@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from veracity.benchmarks.errors import PerturbationError
 from veracity.benchmarks.harness.perturbations import IDENTITY, apply_chain, decode
 from veracity.detector.errors import DetectorError

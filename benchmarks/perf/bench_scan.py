@@ -131,9 +131,9 @@ def main() -> None:
     parser.add_argument("--no-detector", action="store_true")
     parser.add_argument("--no-large", action="store_true")
     args = parser.parse_args()
-    from veracity.cli.defaults import default_detector_name
+    from veracity.detector.default import DEFAULT_DETECTOR
 
-    detector = None if args.no_detector else default_detector_name()
+    detector = None if args.no_detector else DEFAULT_DETECTOR
     with tempfile.TemporaryDirectory(prefix="veracity-bench-scan-") as tmp:
         root = Path(tmp)
         corpus = root / "4mp"

@@ -29,6 +29,7 @@ from types import ModuleType
 
 import numpy as np
 from PIL import Image
+
 from veracity.provenance.assets.asset import Asset, load_asset
 from veracity.provenance.watermark import decoder as watermark
 from veracity.provenance.watermark.decoder import PAYLOADS

@@ -19,37 +19,11 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from veracity.detector.calibration import grouped_figures
+
+from veracity.detector.datasets.splits import group_folds, grouped_samples
+from veracity.detector.evaluation import CONDITIONS, grouped_figures
 from veracity.detector.models.forensic import DEFAULT_DETECTOR_DIR, load_detector
-from veracity.detector.training.augment import jpeg_roundtrip
-from veracity.detector.training.data import group_folds, read_dataset
-
-
-def _png_roundtrip(image: Image.Image) -> Image.Image:
-    import io
-
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    buffer.seek(0)
-    return Image.open(buffer).convert("RGB")
-
-
-def _social(image: Image.Image) -> Image.Image:
-    """A social-media chain: long side at most 1080 px (Lanczos), then JPEG quality 80, 4:2:0."""
-    scale = 1080 / max(image.size)
-    if scale < 1:
-        image = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
-    return jpeg_roundtrip(image, 80)
-
-
-CONDITIONS = {
-    "original": lambda im: im,
-    "reencode-png": _png_roundtrip,
-    "reencode-jpeg95": lambda im: jpeg_roundtrip(im, 95),
-    "jpeg75": lambda im: jpeg_roundtrip(im, 75),
-    "resize0.5": lambda im: im.resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS),
-    "social": _social,
-}
+from veracity.provenance.assets.asset import decode_pixels
 
 
 def _size_bucket(image: Image.Image) -> str:
@@ -59,13 +33,10 @@ def _size_bucket(image: Image.Image) -> str:
 
 def evaluate(folder: Path, data: Path, conditions: list[str], target_fpr: float, n_folds: int) -> dict:
     detector = load_detector(folder)
-    samples = read_dataset(data)
+    samples = grouped_samples([data])
     labels = np.array([s.label for s in samples])
     folds = np.array(group_folds(samples, n_folds))
-    images = []
-    for sample in samples:
-        with Image.open(sample.path) as image:
-            images.append(image.convert("RGB"))  # no exif_transpose: metadata stripped
+    images = [decode_pixels(sample.path) for sample in samples]  # pixels only, as analysis sees them
     report: dict = {"detector": detector.name, "data": data.name, "n_folds": n_folds, "conditions": {}}
     for name in conditions:
         started = time.perf_counter()
@@ -78,7 +49,9 @@ def evaluate(folder: Path, data: Path, conditions: list[str], target_fpr: float,
             per_source: dict[str, list[int]] = defaultdict(list)
             per_size: dict[str, list[int]] = defaultdict(list)
             for sample, image, hit in zip(samples, images, flagged, strict=True):
-                per_source[("fake:" if sample.label else "real:") + sample.source].append(int(hit))
+                per_source[("fake:" if sample.label else "real:") + (sample.generator or sample.source or "?")].append(
+                    int(hit)
+                )
                 per_size[("fake " if sample.label else "real ") + _size_bucket(image)].append(int(hit))
             figures["flagged_generated_at_shipped_threshold"] = {
                 key: f"{sum(v)}/{len(v)}" for key, v in sorted({**per_source, **per_size}.items())

@@ -82,7 +82,7 @@ def scan_record(result: Report | ErrorRecord, *, path: str, elapsed_ms: float) -
         detector=classifier.details.get("detector") if classifier else None,
         c2pa_state=c2pa_details.get("state") if c2pa else None,
         c2pa_ai_declared=_c2pa_ai(c2pa) if c2pa else None,
-        c2pa_signer=signer.get("organization") or signer.get("common_name") or signer.get("issuer"),
+        c2pa_signer=signer.get("organisation") or signer.get("common_name") or signer.get("issuer"),
         metadata_findings=[
             {"kind": f.kind, "implies": f.implies, "where": f.where} for f in (metadata.findings if metadata else ())
         ],

@@ -10,7 +10,6 @@ engine ran them (apart from timings).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import time
@@ -26,6 +25,7 @@ from veracity.benchmarks.scan.records import FORMATS, ScanWriter, journal_path, 
 from veracity.benchmarks.scan.uris import expand_uri, is_uri, read_uri
 from veracity.provenance import labels
 from veracity.provenance.assets.asset import Limits
+from veracity.provenance.assets.hashing import sha256_bytes, sha256_file
 from veracity.provenance.assets.inputs import InputProblem, iter_inputs
 from veracity.provenance.report import SCHEMA_VERSION, ErrorRecord
 
@@ -95,7 +95,7 @@ class ScanContext:
     """Per-worker state: the detector, loaded once, and the analysis options."""
 
     def __init__(self, settings: ScanSettings) -> None:
-        from veracity.provenance.pipeline import AnalysisOptions
+        from veracity.provenance.options import AnalysisOptions
 
         self.settings = settings
         self.options = AnalysisOptions(limits=settings.limits, signal_settings=dict(settings.signal_settings))
@@ -379,15 +379,9 @@ def _hash_or_none(path: str) -> tuple[str | None, int | None]:
             data = read_uri(path, Limits.from_env().max_bytes)
         except ProvenanceError:
             return None, None
-        return hashlib.sha256(data).hexdigest(), len(data)
+        return sha256_bytes(data), len(data)
     try:
-        with open(path, "rb") as handle:
-            digest = hashlib.sha256()
-            size = 0
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-                size += len(chunk)
-        return digest.hexdigest(), size
+        return sha256_file(path), os.path.getsize(path)
     except OSError:
         return None, None
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from veracity.benchmarks.errors import DatasetError, DatasetNotFoundError, UnknownLayoutError
+from veracity.detector.errors import DatasetError, DatasetNotFoundError, UnknownLayoutError
 from veracity.detector.registry import Registry
 
 IMAGE_EXTENSIONS = frozenset(
@@ -189,7 +189,7 @@ def _read_manifest(root: Path) -> list[Sample]:
                 generator=generator if label == GENERATED or row.get("generator") else None,
                 source=row.get("source") or row.get("source_repo") or None,
                 split=row.get("split") or None,
-                meta={k: str(row[k]) for k in ("original_path", "generator_or_source") if row.get(k)},
+                meta={k: str(row[k]) for k in ("original_path", "generator_or_source", "group") if row.get(k)},
             )
         )
     return samples

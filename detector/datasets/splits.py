@@ -7,20 +7,25 @@ suffix removed, inside its class folder). Each connected component is one group;
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
 
 import numpy as np
-from veracity.benchmarks.errors import BenchConfigError
-from veracity.detector.datasets.layouts import Sample
+
+from veracity.detector.datasets.layouts import Sample, load_dataset
+from veracity.detector.errors import DatasetError
 
 _TILE_SUFFIX = re.compile(r"([_-](tile|crop|grid|part|patch|panel|sample)[_-]?\d+)+$", re.IGNORECASE)
 
 
 def near_duplicate_key(sample: Sample) -> str:
     """The key shared by crops of one grid or one original: ``original_path`` stem, else the file stem."""
+    if sample.meta.get("group"):  # the dataset names what must stay together (e.g. a photo and its twins)
+        return f"group:{sample.meta['group']}"
     original = sample.meta.get("original_path")
     if original:
         return f"orig:{sample.source or ''}:{PurePosixPath(original).with_suffix('')}"
@@ -58,7 +63,7 @@ def assign_folds(samples: Sequence[Sample], *, k: int, seed: int) -> list[Sample
     """Copies with ``fold`` in ``[0, k)``: source-grouped, class-stratified where the groups allow.
 
     Raises:
-        BenchConfigError: fewer groups than folds.
+        DatasetError: fewer groups than folds.
     """
     from sklearn.model_selection import StratifiedGroupKFold
 
@@ -66,7 +71,7 @@ def assign_folds(samples: Sequence[Sample], *, k: int, seed: int) -> list[Sample
     groups = np.array([s.group for s in grouped])
     n_groups = len(set(groups.tolist()))
     if k < 2 or n_groups < k:
-        raise BenchConfigError(
+        raise DatasetError(
             f"Cannot make {k} source-grouped folds from {n_groups} group(s). Use k between 2 and {n_groups}."
         )
     labels = np.array([s.label for s in grouped])
@@ -75,3 +80,37 @@ def assign_folds(samples: Sequence[Sample], *, k: int, seed: int) -> list[Sample
     for fold, (_, test) in enumerate(splitter.split(np.zeros(len(grouped)), labels, groups)):
         folds[test] = fold
     return [replace(s, fold=int(f)) for s, f in zip(grouped, folds, strict=True)]
+
+
+def grouped_samples(roots: Sequence[str | os.PathLike[str]], layout: str | None = None) -> list[Sample]:
+    """Every labelled file under ``roots`` (each read with ``layout``, or its detected layout), grouped, sorted.
+
+    Groups are assigned over all roots together (`assign_groups`), so grouped validation never splits a
+    source or the tiles of one original, whichever root they came from.
+
+    Raises:
+        DatasetError, DatasetNotFoundError, UnknownLayoutError: see `load_dataset`.
+    """
+    rows = [sample for root in roots for sample in load_dataset(root, layout=layout).samples]
+    return sorted(assign_groups(rows), key=lambda s: s.path)
+
+
+def group_folds(samples: Sequence[Sample], n_folds: int, seed: int = 0) -> list[int]:
+    """A fold index per grouped sample: each group in one fold, by a hash of (seed, group), stable across runs.
+
+    Unlike `assign_folds` it needs no scikit-learn and does not stratify: it is the cheap split of training
+    runs, whose validation must not move when files are added elsewhere.
+    """
+    groups = sorted({s.group or s.relpath for s in samples})
+    order = sorted(groups, key=lambda g: hashlib.sha256(f"{seed}:{g}".encode()).hexdigest())
+    fold_of = {group: index % n_folds for index, group in enumerate(order)}
+    return [fold_of[s.group or s.relpath] for s in samples]
+
+
+def split_by_group(samples: Sequence[Sample], val_fraction: float, seed: int = 0) -> tuple[list[Sample], list[Sample]]:
+    """(train, validation): about ``val_fraction`` of the groups go to validation, whole groups only."""
+    n_folds = max(2, round(1 / max(val_fraction, 1e-6)))
+    folds = group_folds(samples, n_folds, seed)
+    train = [s for s, f in zip(samples, folds, strict=True) if f != 0]
+    val = [s for s, f in zip(samples, folds, strict=True) if f == 0]
+    return train, val

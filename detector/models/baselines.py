@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+
 from veracity.detector.base import BaseDetector, proba_from_p
 from veracity.detector.config import DetectorCfg
 from veracity.detector.errors import CheckpointNotFoundError, DetectorConfigError, DetectorNotFittedError

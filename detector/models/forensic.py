@@ -9,7 +9,6 @@ in the classifier signal's details, so a report can show where the evidence lies
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -17,11 +16,13 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+
 from veracity.detector.base import BaseDetector
 from veracity.detector.calibration import PlattCalibration
 from veracity.detector.config import DetectorCfg
 from veracity.detector.errors import CheckpointNotFoundError, DetectorConfigError, WeightsIntegrityError
 from veracity.detector.models.tiles import MIN_SIDE, tiles_batch
+from veracity.provenance.assets.hashing import sha256_file
 
 ONNX_FILE = "model.onnx"
 TORCH_FILE = "model.safetensors"
@@ -29,18 +30,9 @@ CFG_FILE = "detector.json"
 
 #: The shipped model's folder, relative to this package.
 DEFAULT_DETECTOR_DIR = Path(__file__).resolve().parents[1] / "weights" / "npr-mnv3s-v1"
-DEFAULT_DETECTOR_NAME = "npr_mnv3s.v1"
 
 #: ONNX Runtime threads per process; one thread per worker process is fastest here (PERFORMANCE-NOTES).
 THREADS_ENV = "VERACITY_ORT_THREADS"
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_detector_cfg(folder: str | Path) -> DetectorCfg:

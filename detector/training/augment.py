@@ -13,11 +13,12 @@ numpy and Pillow only. Every function takes an explicit ``numpy.random.Generator
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageFilter
+
+from veracity.detector.evaluation import jpeg_roundtrip
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,6 @@ def random_window(image: Image.Image, side: int, rng: np.random.Generator) -> Im
     x = _even(int(rng.integers(0, image.width - w + 1)))
     y = _even(int(rng.integers(0, image.height - h + 1)))
     return image.crop((x, y, x + w, y + h))
-
-
-def jpeg_roundtrip(image: Image.Image, quality: int) -> Image.Image:
-    """Encode and decode ``image`` as a 4:2:0 JPEG at ``quality`` (Pillow/libjpeg tables)."""
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=int(quality))
-    buffer.seek(0)
-    return Image.open(buffer).convert("RGB")
 
 
 def augment(image: Image.Image, cfg: AugmentCfg, rng: np.random.Generator) -> np.ndarray:

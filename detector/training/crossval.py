@@ -18,16 +18,16 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image
-from veracity.detector.calibration import grouped_figures
+
+from veracity.detector.datasets.splits import group_folds, grouped_samples
+from veracity.detector.evaluation import CONDITIONS, grouped_figures
 from veracity.detector.models.tiles import tiles_batch
 from veracity.detector.training.augment import AugmentCfg
-from veracity.detector.training.data import group_folds, read_dataset
 from veracity.detector.training.train import TrainCfg, load_trained, train
+from veracity.provenance.assets.asset import decode_pixels
 
 
 def _conditions():
-    from veracity.benchmarks.perf.eval_detector import CONDITIONS
-
     return {k: v for k, v in CONDITIONS.items() if k != "reencode-png"}
 
 
@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--target-fpr", type=float, default=0.05)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    samples = read_dataset(args.data)
+    samples = grouped_samples([args.data])
     folds = np.array(group_folds(samples, args.folds))
     labels = np.array([s.label for s in samples])
     conditions = _conditions()
@@ -83,8 +83,7 @@ def main() -> None:
         cfg = finetune_cfg(args.base, data, args.out / f"fold{fold}", exclude, args)
         model = load_trained(train(cfg, log=print).weights)
         for i in held_out:
-            with Image.open(samples[i].path) as image:
-                image = image.convert("RGB")  # pixels only: no EXIF orientation, no metadata
+            image = decode_pixels(samples[i].path)  # pixels only, as analysis sees them
             for name, perturb in conditions.items():
                 logits[name][i] = score(model, perturb(image))
         print(f"fold {fold}: {len(held_out)} held-out images scored", flush=True)
@@ -108,8 +107,8 @@ def main() -> None:
 def package_final(weights: Path, folder: Path, name: str, oof_logits: np.ndarray, labels: np.ndarray, args) -> None:
     """Export the final model and calibrate it on the out-of-fold logits (scores by models that never saw
     the image), so the shipped probabilities, threshold and bands are not fitted on the model's training set."""
-    from veracity.detector.calibration import save_calibration
     from veracity.detector.config import DetectorCfg
+    from veracity.detector.models.recalibrate import save_calibration
     from veracity.detector.training.export import package_detector
 
     cfg = DetectorCfg(

@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
 from veracity.detector.config import DetectorCfg
-from veracity.detector.models.forensic import CFG_FILE, ONNX_FILE, TORCH_FILE, sha256_file
+from veracity.detector.models.forensic import CFG_FILE, ONNX_FILE, TORCH_FILE
+from veracity.provenance.assets.hashing import sha256_file
 
 
 def export_onnx(model: torch.nn.Module, path: str | Path, *, crop: int = 128, opset: int = 17) -> Path:

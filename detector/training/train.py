@@ -17,16 +17,21 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from PIL import Image
 from safetensors.torch import save_file
 from sklearn.metrics import roc_auc_score
+
+from veracity.detector.datasets.layouts import Sample
+from veracity.detector.datasets.splits import grouped_samples, split_by_group
 from veracity.detector.training.augment import AugmentCfg, augment
-from veracity.detector.training.data import Sample, by_label, load_image, read_dataset, split_by_group
 from veracity.detector.training.network import DEFAULT_BACKBONE, bce_loss, build_model
+from veracity.provenance.assets.asset import decode_pixels
 
 
 @dataclass(frozen=True)
@@ -34,7 +39,7 @@ class TrainCfg:
     """Everything a training run depends on (saved with its checkpoints).
 
     Attributes:
-        data: dataset folders (see `veracity.detector.training.data.read_dataset`).
+        data: dataset folders or manifests in any layout `detector.datasets` reads.
         out: run folder for checkpoints, metrics and the final weights.
         backbone: timm model name (created with ``pretrained=False``).
         crop: side of the training crops (even).
@@ -115,7 +120,18 @@ def resolve_device(device: str) -> torch.device:
 
 
 def load_samples(cfg: TrainCfg) -> list[Sample]:
-    return exclude_groups([s for root in cfg.data for s in read_dataset(root)], cfg.exclude_groups)
+    return exclude_groups(grouped_samples(cfg.data), cfg.exclude_groups)
+
+
+@lru_cache(maxsize=1024)
+def load_image(path: str) -> Image.Image:
+    """Pixels of a training image, decoded once (cached) exactly as analysis decodes them."""
+    return decode_pixels(path)
+
+
+def by_label(samples: Sequence[Sample]) -> tuple[list[Sample], list[Sample]]:
+    """(real, generated) samples."""
+    return [s for s in samples if s.label == 0], [s for s in samples if s.label == 1]
 
 
 def exclude_groups(samples: Sequence[Sample], groups: Sequence[str]) -> list[Sample]:
@@ -178,8 +194,8 @@ def _save_atomic(state: dict[str, Any], path: Path) -> None:
 def train(cfg: TrainCfg, *, resume: bool = True, log=print, samples: Sequence[Sample] | None = None) -> TrainResult:
     """Train (or resume) a run; see the module docstring for what lands in ``cfg.out``.
 
-    ``samples`` replaces reading ``cfg.data`` with `detector.training.data.read_dataset`: callers that read other
-    layouts (the harness's GenImage, ForenSynths and manifest readers, via `veracity train`) pass them here.
+    ``samples`` replaces reading ``cfg.data`` with `grouped_samples` (callers that already read the data, or
+    need a forced layout, pass them here).
     """
     started = time.monotonic()
     out = Path(cfg.out)

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageOps
+
 from veracity.detector.trainingdata.autoencoders import (
     DEFAULT_SPECS,
     SPECS_BY_NAME,

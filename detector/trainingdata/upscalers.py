@@ -25,6 +25,7 @@ from pathlib import Path
 
 import torch
 from PIL import Image
+
 from veracity.detector.trainingdata.autoencoders import reconstruct
 
 

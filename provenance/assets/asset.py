@@ -22,6 +22,7 @@ from functools import cached_property
 from pathlib import Path
 
 from PIL import Image, ImageFile, UnidentifiedImageError
+
 from veracity.provenance.assets.mediatypes import MediaType, describe_unknown, sniff_media_type
 from veracity.provenance.errors import (
     AssetAccessError,
@@ -255,6 +256,18 @@ def load_asset(
         limits=limits,
         path=path,
     )
+
+
+def decode_pixels(source: str | os.PathLike[str] | bytes, *, limits: Limits | None = None) -> Image.Image:
+    """8-bit RGB pixels of an image file, decoded exactly as analysis decodes them.
+
+    The one decoder of the project: training, calibration, benchmarks and analysis all see the same pixels
+    (stored grid, EXIF orientation recorded but not applied, first frame, modes converted to RGB).
+
+    Raises:
+        ProvenanceError: the file cannot be read or decoded, or is over a limit (the subclass says why).
+    """
+    return load_asset(source, limits=limits).image.pixels
 
 
 def _read_file(path: Path, label: str, limits: Limits) -> bytes:

@@ -48,12 +48,13 @@ from veracity.provenance.credentials.trust import (
 )
 from veracity.provenance.credentials.validation_codes import GROUPS, INFORMATIONAL, ValidationCode, make_code
 from veracity.provenance.errors import ManifestReadError
+from veracity.provenance.labels import CredentialState
 
-ABSENT = "absent"
-INVALID = "invalid"
-VALID = "valid"
-TRUSTED = "trusted"
-STATES: tuple[str, ...] = (ABSENT, INVALID, VALID, TRUSTED)
+ABSENT = CredentialState.ABSENT
+INVALID = CredentialState.INVALID
+VALID = CredentialState.VALID
+TRUSTED = CredentialState.TRUSTED
+STATES: tuple[str, ...] = labels.CREDENTIAL_STATES
 
 EMBEDDED = "embedded"
 SIDECAR = "sidecar"
@@ -460,19 +461,3 @@ def _fetch_remote(url: str, trust: TrustSettings) -> bytes:
 
 
 # --- the pipeline signal --------------------------------------------------------------------------
-
-
-def read_c2pa_signal(asset: Asset, options: Any = None):
-    """The ``c2pa`` signal: verify the asset's Content Credentials under the trust settings in `options`.
-
-    Uses `verify_manifest`, so a trusted result names the anchor that matched (a few extra reads, trusted
-    files only).
-
-    ``options.signal_settings["c2pa"]`` may hold a `TrustSettings`; without it the defaults apply
-    (bundled trust list, user anchors, no network).
-    """
-    from veracity.provenance.credentials.signal import manifest_signal
-
-    settings = getattr(options, "signal_settings", {}).get(labels.C2PA) if options is not None else None
-    trust = settings if isinstance(settings, TrustSettings) else TrustSettings()
-    return manifest_signal(verify_manifest(asset, trust=trust))

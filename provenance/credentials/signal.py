@@ -15,17 +15,24 @@ pointing nowhere. ``algorithmicMedia`` (procedural, no trained model) is not AI.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from veracity.provenance import labels
 from veracity.provenance.credentials.facts import source_type_implies
-from veracity.provenance.credentials.reader import ABSENT, TRUSTED, VALID, ManifestResult
+from veracity.provenance.credentials.reader import ABSENT, INVALID, TRUSTED, VALID, ManifestResult, verify_manifest
+from veracity.provenance.credentials.trust import TrustSettings
 from veracity.provenance.credentials.validation_codes import group_words
 from veracity.provenance.signals import Finding, SignalResult
 from veracity.provenance.sourcetypes import lookup_source_type
 
+if TYPE_CHECKING:
+    from veracity.provenance.assets.asset import Asset
+    from veracity.provenance.options import AnalysisOptions
+
 _STATE_WORDS = {
     TRUSTED: "valid and signed by a trusted signer",
     VALID: "valid (intact), but the signer is not on a trust list in use",
-    "invalid": "present but failing validation",
+    INVALID: "present but failing validation",
 }
 
 
@@ -56,7 +63,7 @@ def manifest_signal(result: ManifestResult) -> SignalResult:
         )
     findings.sort(key=lambda f: labels.IMPLICATIONS.index(f.implies))
     summary = f"Content Credentials {_STATE_WORDS[result.state]}"
-    if result.state == "invalid" and result.groups:
+    if result.state == INVALID and result.groups:
         summary += " (" + ", ".join(group_words(g) for g in result.groups if g != "untrusted") + ")"
     summary += f"; from {result.claim_generator}." if result.claim_generator else "."
     return SignalResult(labels.C2PA, labels.FOUND, summary, tuple(findings), details)
@@ -190,3 +197,17 @@ def _unique_codes(codes):
         if (c.code, c.scope) not in seen:
             seen.add((c.code, c.scope))
             yield c
+
+
+def read_c2pa_signal(asset: Asset, options: AnalysisOptions | None = None) -> SignalResult:
+    """The ``c2pa`` signal: verify the asset's Content Credentials under the trust settings in `options`.
+
+    Uses `verify_manifest`, so a trusted result names the anchor that matched (a few extra reads, trusted
+    files only).
+
+    ``options.signal_settings["c2pa"]`` may hold a `TrustSettings`; without it the defaults apply
+    (bundled trust list, user anchors, no network).
+    """
+    settings = getattr(options, "signal_settings", {}).get(labels.C2PA) if options is not None else None
+    trust = settings if isinstance(settings, TrustSettings) else TrustSettings()
+    return manifest_signal(verify_manifest(asset, trust=trust))

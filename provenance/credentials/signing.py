@@ -20,15 +20,16 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
 from veracity.provenance.assets.mediatypes import sniff_media_type
 from veracity.provenance.errors import SigningError
 from veracity.provenance.sourcetypes import list_source_types, lookup_source_type
+from veracity.provenance.versions import package_version
 
 ALGORITHMS: tuple[str, ...] = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
 _CURVE_ALG = {"secp256r1": "es256", "secp384r1": "es384", "secp521r1": "es512"}
@@ -167,11 +168,11 @@ def build_manifest_definition(
             "A c2pa.created action needs a digital source type (C2PA 2.x requires it). Pass --source-type, "
             "e.g. digitalCapture for a photo or trainedAlgorithmicMedia for a generated image."
         )
-    main["softwareAgent"] = {"name": "veracity", "version": _veracity_version()}
+    main["softwareAgent"] = {"name": "veracity", "version": package_version("veracity", "0+unknown")}
     if not (has_parent and main["action"] == "c2pa.opened"):
         actions.append(main)
     return {
-        "claim_generator_info": [{"name": "veracity", "version": _veracity_version()}],
+        "claim_generator_info": [{"name": "veracity", "version": package_version("veracity", "0+unknown")}],
         "title": title,
         "assertions": [{"label": "c2pa.actions", "data": {"actions": actions}}],
     }
@@ -278,10 +279,3 @@ def _load_assertions(paths: Sequence[str | os.PathLike[str]]) -> list[dict[str, 
                 )
             loaded.append(item)
     return loaded
-
-
-def _veracity_version() -> str:
-    try:
-        return version("veracity")
-    except PackageNotFoundError:
-        return "0+unknown"

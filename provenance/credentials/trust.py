@@ -26,6 +26,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+
 from veracity.provenance.errors import TrustError
 
 ENV_TRUST_ANCHORS = "VERACITY_TRUST_ANCHORS"

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from PIL import ExifTags, Image, IptcImagePlugin
+
 from veracity.provenance import labels
 from veracity.provenance.metadata.generators import TextField, find_generator_traces, shorten
 from veracity.provenance.metadata.xmp import XmpProperty, find_xmp_packets, read_xmp_properties
@@ -20,7 +21,7 @@ from veracity.provenance.sourcetypes import lookup_source_type
 
 if TYPE_CHECKING:
     from veracity.provenance.assets.asset import Asset
-    from veracity.provenance.pipeline import AnalysisOptions
+    from veracity.provenance.options import AnalysisOptions
 
 _EXIF_IFD = 0x8769
 _GPS_IFD = 0x8825

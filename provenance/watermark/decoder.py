@@ -37,6 +37,7 @@ from math import comb
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
 from veracity.provenance import labels
 from veracity.provenance.signals import Finding, SignalResult, not_applicable
 

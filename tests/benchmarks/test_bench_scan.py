@@ -6,6 +6,7 @@ import hashlib
 
 import pytest
 from PIL import Image
+
 from veracity.benchmarks.perf.bench_scan import files_for_ratio, make_corpus
 
 

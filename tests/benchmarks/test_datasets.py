@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from veracity.benchmarks.errors import BenchConfigError, DatasetError, DatasetNotFoundError, UnknownLayoutError
-from veracity.detector.datasets.layouts import load_dataset
-from veracity.detector.datasets.splits import assign_folds, assign_groups
 
 from tests.benchmarks.conftest import make_real_fake
 from tests.images import textured
+from veracity.detector.datasets.layouts import load_dataset
+from veracity.detector.datasets.splits import assign_folds, assign_groups
+from veracity.detector.errors import DatasetError, DatasetNotFoundError, UnknownLayoutError
 
 
 def _img(path, seed=0):
@@ -126,5 +126,5 @@ def test_folds_never_split_a_source(shared):
 
 def test_too_many_folds(real_fake_dataset):
     samples = load_dataset(real_fake_dataset).samples
-    with pytest.raises(BenchConfigError, match="Cannot make 99 source-grouped folds"):
+    with pytest.raises(DatasetError, match="Cannot make 99 source-grouped folds"):
         assign_folds(samples, k=99, seed=0)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 
 import pytest
-from veracity.benchmarks.engine.pool import Engine, Progress
-from veracity.benchmarks.errors import BenchmarkError
 
 from tests.benchmarks import engine_work
+from veracity.benchmarks.engine.pool import Engine, Progress
+from veracity.benchmarks.errors import BenchmarkError
 
 
 def test_dead_and_hung_workers_cost_only_their_task():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn import metrics as skm
+
 from veracity.benchmarks.harness.metrics import compute_metrics, list_metrics, metrics
 
 Y = np.array([0, 0, 0, 0, 1, 1, 1, 1])

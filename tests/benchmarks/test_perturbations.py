@@ -7,6 +7,8 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
+
+from tests.images import jpeg_with_exif, textured
 from veracity.benchmarks.errors import PerturbationError
 from veracity.benchmarks.harness.perturbations import (
     apply_chain,
@@ -17,8 +19,6 @@ from veracity.benchmarks.harness.perturbations import (
     perturbations,
 )
 from veracity.detector.errors import RegistryLookupError
-
-from tests.images import jpeg_with_exif, textured
 
 SIZE_CHANGING = {"crop", "social"}  # crop by design; social only shrinks a long side over 1080 px
 

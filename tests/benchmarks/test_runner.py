@@ -12,13 +12,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from tests.benchmarks.conftest import make_real_fake
 from veracity.benchmarks.engine.jsonl import read_jsonl
 from veracity.benchmarks.errors import BenchConfigError, OutputExistsError
 from veracity.benchmarks.harness.config import BenchConfig, DetectorEntry, resolve_config
 from veracity.benchmarks.harness.report import build_report
 from veracity.benchmarks.harness.runner import ROW_KEYS, run_benchmark
-
-from tests.benchmarks.conftest import make_real_fake
 
 REPO = Path(__file__).resolve().parents[2]
 ALL_DETECTORS = ("spectral.durall2020", "dct.frank2020", "provenance.signals", "veracity.pipeline")

@@ -14,11 +14,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 from click.testing import CliRunner
+
+from tests.images import png_bomb, png_with_text, textured
 from veracity.benchmarks.scan.records import read_records
 from veracity.benchmarks.scan.run import ScanSettings, run_scan
 from veracity.cli.main import main
-
-from tests.images import png_bomb, png_with_text, textured
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "provenance/schemas/scan-record.schema.json").read_text())
 A1111 = "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x64, Model: sd15"

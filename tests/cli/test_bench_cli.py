@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
-from veracity.cli.main import main
 
 from tests.benchmarks.conftest import make_real_fake
+from veracity.cli.main import main
 
 
 def _invoke(*args):

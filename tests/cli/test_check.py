@@ -8,9 +8,9 @@ import sys
 
 import pytest
 from click.testing import CliRunner
-from veracity.cli.main import main
 
 from tests.images import png_with_text, textured
+from veracity.cli.main import main
 
 A1111 = "a castle\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x64, Model: sd15"
 
@@ -127,6 +127,7 @@ def test_check_on_an_image_does_not_import_torch(files):
 
 def test_listed_summaries_match_each_commands_help():
     import click
+
     from veracity.cli.main import COMMAND_SUMMARIES, LAZY_COMMANDS
 
     ctx = click.Context(main)

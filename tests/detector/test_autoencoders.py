@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from veracity.detector.trainingdata import aligned as aligned_data
-from veracity.detector.trainingdata.autoencoders import DEFAULT_SPECS, EXTRA_SPECS, AutoencoderSpec, ConvAutoencoder
 
 from tests.images import textured
+from veracity.detector.trainingdata import aligned as aligned_data
+from veracity.detector.trainingdata.autoencoders import DEFAULT_SPECS, EXTRA_SPECS, AutoencoderSpec, ConvAutoencoder
 
 
 @pytest.mark.parametrize("spec", DEFAULT_SPECS + EXTRA_SPECS, ids=lambda spec: spec.name)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
+from tests.benchmarks.conftest import smooth
+from tests.images import encoded, textured
 from veracity.detector import create_detector
 from veracity.detector.errors import CheckpointNotFoundError, DetectorNotFittedError
 from veracity.detector.models.baselines import azimuthal_spectrum, pooled_dct
 from veracity.provenance.assets.asset import load_asset
 from veracity.provenance.pipeline import analyze
-
-from tests.benchmarks.conftest import smooth
-from tests.images import encoded, textured
 
 TRAINABLE = ("spectral.durall2020", "dct.frank2020")
 
@@ -77,9 +77,8 @@ def test_score_asset_is_the_classifier_signal_and_fuses(fitted, validate_record)
 
 
 def test_pipeline_detector_uses_provenance_first(fitted, tmp_path):
-    from veracity.benchmarks.harness.pipeline_detectors import create_pipeline_detector
-
     from tests.images import png_with_text
+    from veracity.benchmarks.harness.pipeline_detectors import create_pipeline_detector
 
     pipeline = create_pipeline_detector(pixel=fitted["spectral.durall2020"])
     declared = png_with_text(tmp_path / "sd.png", {"parameters": "a cat\nSteps: 20, Sampler: Euler a, Seed: 1"})

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from veracity.detector.trainingdata.camera_sim import _LAYOUTS, mosaic, simulate_camera
 
 from tests.images import textured
+from veracity.detector.trainingdata.camera_sim import _LAYOUTS, mosaic, simulate_camera
 
 
 @pytest.mark.parametrize("layout", sorted(_LAYOUTS))

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from veracity.detector.calibration import expected_calibration_error, fit_platt, out_of_fold, threshold_for_fpr
-from veracity.detector.training.data import DatasetError, group_folds, read_dataset, split_by_group
+from veracity.detector.datasets.splits import group_folds, grouped_samples, split_by_group
+from veracity.detector.errors import UnknownLayoutError
 
 
 def test_wild_dev_reads_with_source_repo_groups(wild_dev):
-    samples = read_dataset(wild_dev)
+    samples = grouped_samples([wild_dev])
     assert len(samples) == 277
     assert sum(s.label for s in samples) == 121
-    assert any(s.group == "ianare/exif-samples" for s in samples)
+    exif_samples = {s.group for s in samples if s.source == "ianare/exif-samples"}
+    assert len(exif_samples) == 1  # one source repository, one group
 
 
 def test_grouped_split_never_splits_a_group(tiny_dataset):
-    samples = read_dataset(tiny_dataset)
+    samples = grouped_samples([tiny_dataset])
     train, val = split_by_group(samples, 0.5, seed=1)
     assert not {s.group for s in train} & {s.group for s in val}
     assert len(train) + len(val) == len(samples)
@@ -24,8 +27,8 @@ def test_grouped_split_never_splits_a_group(tiny_dataset):
 
 
 def test_a_folder_without_labels_is_refused_with_the_fix(tmp_path):
-    with pytest.raises(DatasetError, match="real/ and fake/"):
-        read_dataset(tmp_path)
+    with pytest.raises(UnknownLayoutError, match="matches no known dataset layout"):
+        grouped_samples([tmp_path])
 
 
 def test_threshold_keeps_the_stated_false_positive_rate():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+
 from veracity.detector.training.network import NPRStem, build_model
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
+
 from veracity.detector.config import DetectorCfg
 from veracity.detector.errors import WeightsIntegrityError
 from veracity.detector.models.forensic import CFG_FILE, ONNX_FILE, load_detector, read_detector_cfg

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from veracity.detector.config import DetectorCfg
 from veracity.detector.errors import DetectorConfigError, DuplicateRegistrationError, RegistryLookupError
 from veracity.detector.registry import Registry, create_detector, detector_cfg, list_detectors, load_object, natural_key

@@ -9,9 +9,9 @@ import textwrap
 
 import numpy as np
 import pytest
-from veracity.detector.registry import ENTRY_POINT_GROUP, create_detector, detectors, list_detectors
 
 from tests.images import textured
+from veracity.detector.registry import ENTRY_POINT_GROUP, create_detector, detectors, list_detectors
 
 PLUGIN = textwrap.dedent(
     '''
@@ -92,6 +92,7 @@ def test_plugin_found_through_entry_point(installed_plugin):
 
 def test_plugin_listed_by_the_cli(installed_plugin):
     from click.testing import CliRunner
+
     from veracity.cli.main import main
 
     result = CliRunner().invoke(main, ["detectors", "demo*"])

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 import torch
-from veracity.detector.trainingdata.tfjs_layers import TfjsLayersModel, UnsupportedLayerError
 
 from tests.tfjs_models import conv, layer, nearest_upsampler, write_model
+from veracity.detector.trainingdata.tfjs_layers import TfjsLayersModel, UnsupportedLayerError
 
 
 def _conv_nhwc(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:

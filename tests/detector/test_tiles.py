@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
+
 from veracity.detector.models.tiles import tile_boxes, tiles_batch
 
 

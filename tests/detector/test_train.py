@@ -8,6 +8,7 @@ import re
 import pytest
 import torch
 from safetensors.torch import load_file
+
 from veracity.detector.training.augment import AugmentCfg
 from veracity.detector.training.train import TrainCfg, train
 
@@ -67,6 +68,7 @@ def test_resume_refuses_a_checkpoint_of_another_config(tiny_dataset, tmp_path):
 
 def test_veracity_train_packages_a_loadable_detector(tiny_dataset, tmp_path):
     from click.testing import CliRunner
+
     from veracity.cli.main import main
     from veracity.detector.models.forensic import load_detector
 
@@ -127,6 +129,7 @@ def _as_layout(tiny, root, layout: str):
 @pytest.mark.parametrize("layout", ["forensynths", "genimage"])
 def test_veracity_train_reads_every_harness_layout(tiny_dataset, tmp_path, layout):
     from click.testing import CliRunner
+
     from veracity.cli.main import main
     from veracity.detector.models.forensic import load_detector
 
@@ -147,6 +150,7 @@ def test_veracity_train_reads_every_harness_layout(tiny_dataset, tmp_path, layou
 
 def test_veracity_train_names_a_folder_it_cannot_read(tmp_path):
     from click.testing import CliRunner
+
     from veracity.cli.main import main
 
     (tmp_path / "photos").mkdir()

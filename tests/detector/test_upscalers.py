@@ -7,11 +7,11 @@ import csv
 import numpy as np
 import pytest
 from PIL import Image
-from veracity.detector.trainingdata import aligned as aligned_data
-from veracity.detector.trainingdata.upscalers import FAMILIES_BY_NAME, load_upscaler, reupscale
 
 from tests.images import textured
 from tests.tfjs_models import nearest_upsampler
+from veracity.detector.trainingdata import aligned as aligned_data
+from veracity.detector.trainingdata.upscalers import FAMILIES_BY_NAME, load_upscaler, reupscale
 
 
 def test_reupscale_keeps_the_region_size_and_its_content(tmp_path):

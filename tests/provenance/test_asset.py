@@ -12,6 +12,8 @@ import sys
 
 import pytest
 from PIL import Image
+
+from tests.images import encoded, png_bomb, textured
 from veracity.provenance import (
     AssetAccessError,
     AssetLimitError,
@@ -23,8 +25,6 @@ from veracity.provenance import (
     analyze_or_error,
     load_asset,
 )
-
-from tests.images import encoded, png_bomb, textured
 
 
 def test_sniffs_from_bytes_not_extension(tmp_path):

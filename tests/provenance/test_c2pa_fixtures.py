@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from veracity.provenance.credentials.reader import read_manifest
 from veracity.provenance.credentials.trust import TrustSettings
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
 from veracity.provenance.credentials.reader import ManifestReadError, read_manifest
 from veracity.provenance.credentials.signing import build_manifest_definition
 from veracity.provenance.credentials.trust import TrustSettings

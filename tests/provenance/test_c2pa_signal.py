@@ -6,9 +6,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from veracity.provenance import labels
 from veracity.provenance.credentials.trust import TrustSettings
-from veracity.provenance.pipeline import AnalysisOptions, analyze, analyze_or_error
+from veracity.provenance.options import AnalysisOptions
+from veracity.provenance.pipeline import analyze, analyze_or_error
 from veracity.provenance.report import load_report_schema
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"

@@ -6,11 +6,11 @@ import csv
 import json
 
 import pytest
+
+from tests.images import jpeg_with_exif, jpeg_with_xmp, png_with_text
 from veracity.provenance import analyze, labels, load_asset
 from veracity.provenance.metadata.signal import read_metadata_signal
 from veracity.provenance.sourcetypes import SOURCE_TYPES, list_source_types, lookup_source_type
-
-from tests.images import jpeg_with_exif, jpeg_with_xmp, png_with_text
 
 A1111 = (
     "a lighthouse at dusk, oil painting\nNegative prompt: blurry\n"

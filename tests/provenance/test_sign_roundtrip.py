@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import pytest
+
 from veracity.provenance.credentials.keygen import create_dev_credentials
 from veracity.provenance.credentials.reader import read_manifest
 from veracity.provenance.credentials.signing import SigningError, sign_file

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from veracity.provenance.credentials.reader import read_manifest, verify_manifest
 from veracity.provenance.credentials.trust import (
     BUNDLED_TRUST_LIST,

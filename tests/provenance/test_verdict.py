@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from veracity.provenance import labels
 from veracity.provenance.fusion.verdict import Verdict, fuse
 from veracity.provenance.signals import Finding, SignalResult

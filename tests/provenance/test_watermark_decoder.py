@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from veracity.provenance.watermark.decoder import PAYLOADS, decode_watermarks, read_watermark_signal
 
 WILD_DEV_REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "wild-dev" / "real"
@@ -92,6 +93,7 @@ def test_signal_is_not_applicable_without_pixels() -> None:
 
 def test_watermarked_png_is_generated_in_the_pipeline(encoder_cls, tmp_path: Path) -> None:
     from PIL import Image
+
     from veracity.provenance.pipeline import analyze
 
     encoder = encoder_cls()

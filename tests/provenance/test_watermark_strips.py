@@ -8,6 +8,7 @@ import tracemalloc
 import numpy as np
 import pytest
 from PIL import Image
+
 from veracity.provenance.watermark import decoder as watermark
 from veracity.provenance.watermark.decoder import (
     PAYLOADS,

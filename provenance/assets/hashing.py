@@ -1,0 +1,21 @@
+"""Content hashes of files: the one sha256 every package uses (reports, resume keys, weights checks)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """Hex sha256 of the file at ``path``, read in blocks (memory stays flat for any size).
+
+    Raises:
+        OSError: the file cannot be opened or read.
+    """
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex sha256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
