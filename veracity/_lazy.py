@@ -14,16 +14,19 @@ from typing import Any
 def lazy_exports(package: str, exports: dict[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """``(__getattr__, __dir__)`` for ``package`` whose public ``name`` lives in module ``exports[name]``.
 
+    A target ``"module:attribute"`` exports that attribute under another public name.
+
     Example:
         >>> __getattr__, __dir__ = lazy_exports(__name__, {"analyze": "veracity.provenance.pipeline"})
     """
     namespace = importlib.import_module(package).__dict__
 
     def __getattr__(name: str) -> Any:
-        module = exports.get(name)
-        if module is None:
+        target = exports.get(name)
+        if target is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
+        module, _, attribute = target.partition(":")
+        value = getattr(importlib.import_module(module), attribute or name)
         namespace[name] = value  # later lookups skip this function
         return value
 
