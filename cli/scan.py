@@ -81,28 +81,28 @@ from veracity.provenance import labels
 )
 @click.option("--quiet", is_flag=True, help="No progress on stderr.")
 def scan(
-    inputs,
-    output,
-    fmt,
-    engine,
-    workers,
-    batch_size,
-    device,
-    detector,
-    no_detector,
-    threshold,
-    max_bytes,
-    max_pixels,
-    trust_anchors,
-    no_default_trust,
-    allow_remote,
-    dedupe,
-    only,
-    fail_on,
-    overwrite,
-    ray_address,
-    summary_path,
-    quiet,
+    inputs: tuple[str, ...],
+    output: Path,
+    fmt: str | None,
+    engine: str,
+    workers: int,
+    batch_size: int | None,
+    device: str,
+    detector: str | None,
+    no_detector: bool,
+    threshold: float | None,
+    max_bytes: int | None,
+    max_pixels: int | None,
+    trust_anchors: tuple[Path, ...],
+    no_default_trust: bool,
+    allow_remote: bool,
+    dedupe: bool,
+    only: tuple[str, ...],
+    fail_on: tuple[str, ...],
+    overwrite: bool,
+    ray_address: str | None,
+    summary_path: Path | None,
+    quiet: bool,
 ) -> None:
     """Scan INPUTS (files, directories, globs, @LIST files, - for stdin) into one record per file.
 
@@ -113,32 +113,27 @@ def scan(
     scan goes on. Exit codes: 0 all analysed; 1 some file could not be analysed; 3 --fail-on matched.
     """
     from veracity.benchmarks.engine.jsonl import write_json
-    from veracity.benchmarks.engine.pool import Progress
-    from veracity.benchmarks.scan.run import ScanSettings, run_scan
+    from veracity.benchmarks.engine.progress import Progress
+    from veracity.benchmarks.scan.run import run_scan
+    from veracity.benchmarks.scan.settings import ScanOptions, ScanSettings
     from veracity.detector.default import DEFAULT_DETECTOR
 
-    chosen = None if no_detector else (detector or DEFAULT_DETECTOR)
     limits, signal_settings = analysis_settings(max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote)
     settings = ScanSettings(
-        detector=chosen, device=device, threshold=threshold, limits=limits, signal_settings=signal_settings
+        detector=None if no_detector else (detector or DEFAULT_DETECTOR),
+        device=device,
+        threshold=threshold,
+        limits=limits,
+        signal_settings=signal_settings,
     )
-    progress = None if quiet else Progress(None, "scan")
     with library_errors():
-        summary = run_scan(
-            inputs,
-            output,
-            fmt=fmt,
-            settings=settings,
-            engine=engine,
-            workers=workers,
-            dedupe=dedupe,
-            only=only,
-            overwrite=overwrite,
-            ray_address=ray_address,
-            stdin=sys.stdin,
-            progress=progress,
-            rows_per_block=batch_size or 8,
-        )
+        options = ScanOptions(
+            settings=settings, fmt=fmt, engine=engine, workers=workers, dedupe=dedupe, only=only,
+            overwrite=overwrite, ray_address=ray_address,
+            **({"rows_per_block": batch_size} if batch_size else {}),
+        )  # fmt: skip
+        progress = None if quiet else Progress(None, "scan")
+        summary = run_scan(inputs, output, options, stdin=sys.stdin, progress=progress)
     data = summary.to_dict()
     click.echo(json.dumps(data, indent=1), err=True)
     if summary_path:

@@ -14,16 +14,43 @@ as an error naming the exit code, a fresh worker replaces it, and the run goes o
 from __future__ import annotations
 
 import multiprocessing as mp
-import resource
-import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from multiprocessing.connection import wait
-from typing import Any, TextIO
+from typing import Any
 
+from veracity.benchmarks.engine.memory import peak_rss_mb
+from veracity.benchmarks.engine.progress import Progress
 from veracity.benchmarks.errors import BenchmarkError
+
+
+class FailureKind(StrEnum):
+    """How a task failed."""
+
+    RAISED = "raised"  # ``work`` raised: the message holds the exception and its traceback
+    WORKER_DIED = "worker-died"  # the worker process died under the task (crash, out-of-memory kill)
+    TIMED_OUT = "timed-out"  # the task ran past ``task_timeout_s``; its worker was killed
+
+
+@dataclass(frozen=True)
+class TaskFailure:
+    """Why a task produced no value.
+
+    Attributes:
+        kind: a `FailureKind`.
+        message: for a person; for ``RAISED``, ``"Type: text"`` then the traceback.
+    """
+
+    kind: FailureKind
+    message: str
+
+    @property
+    def killed_worker(self) -> bool:
+        """Whether the task cost its worker process (it may be the neighbour's fault: retry it alone)."""
+        return self.kind in (FailureKind.WORKER_DIED, FailureKind.TIMED_OUT)
 
 
 @dataclass(frozen=True)
@@ -32,15 +59,20 @@ class TaskResult:
 
     Attributes:
         task_id: the id the caller gave the task.
-        value: what ``work`` returned (``None`` on error).
-        error: ``None``, or a message (exception type and text, or how the worker died).
+        value: what ``work`` returned (``None`` on failure).
+        failure: ``None``, or why the task failed.
         elapsed_ms: wall time inside the worker.
     """
 
     task_id: Any
     value: Any
-    error: str | None
+    failure: TaskFailure | None
     elapsed_ms: float
+
+    @property
+    def error(self) -> str | None:
+        """The failure's message, or ``None`` when the task succeeded."""
+        return self.failure.message if self.failure is not None else None
 
 
 @dataclass
@@ -71,68 +103,6 @@ class EngineStats:
         }
 
 
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process, MiB.
-
-    Linux keeps ``ru_maxrss`` across fork and exec, so a worker would report its parent's peak; the
-    memory map's own high-water mark (``VmHWM``) starts afresh in each process. ``ru_maxrss`` is the
-    fallback where /proc is missing.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-class Progress:
-    """A progress line on stderr: done/total, rate, ETA, errors. Redraws in place on a terminal."""
-
-    def __init__(self, total: int | None, label: str, stream: TextIO | None = None, unit: str = "files") -> None:
-        self.total, self.label, self.unit = total, label, unit
-        self.stream = stream or sys.stderr
-        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.started = time.perf_counter()
-        self._last = 0.0
-        self.done = self.errors = 0
-
-    def update(self, done: int = 1, errors: int = 0) -> None:
-        self.done += done
-        self.errors += errors
-        now = time.perf_counter()
-        if now - self._last >= (0.5 if self.tty else 10.0):
-            self._last = now
-            self._draw(final=False)
-
-    def close(self) -> None:
-        self._draw(final=True)
-
-    def _draw(self, *, final: bool) -> None:
-        elapsed = time.perf_counter() - self.started
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        total = f"/{self.total}" if self.total is not None else ""
-        eta = ""
-        if self.total and rate > 0 and not final:
-            eta = f" ETA {_clock((self.total - self.done) / rate)}"
-        line = (
-            f"[{self.label}] {self.done}{total} {self.unit} {rate:.2f}/s elapsed {_clock(elapsed)}{eta}"
-            f" errors {self.errors}"
-        )
-        if self.tty:
-            self.stream.write("\r" + line + ("\n" if final else ""))
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
 def _worker_main(conn: Any, work: Callable, init: Callable | None, init_args: tuple) -> None:
     context = init(*init_args) if init is not None else None
     conn.send(("ready", None))
@@ -148,9 +118,13 @@ def _worker_main(conn: Any, work: Callable, init: Callable | None, init_args: tu
         try:
             value, error = work(payload, context), None
         except Exception as exc:  # noqa: BLE001 - one input's failure is reported as its result, with its traceback
-            value, error = None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+            value, error = None, _raised(exc)
         rss = peak_rss_mb()
         conn.send(("done", (task_id, value, error, (time.perf_counter() - started) * 1000.0, rss)))
+
+
+def _raised(exc: Exception) -> TaskFailure:
+    return TaskFailure(FailureKind.RAISED, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}")
 
 
 class _Worker:
@@ -214,10 +188,10 @@ class Engine:
             runner = self._map_inline if self.workers == 0 else self._map_pool
             for result in runner(iter(tasks)):
                 self.stats.n_tasks += 1
-                self.stats.n_errors += result.error is not None
+                self.stats.n_errors += result.failure is not None
                 self.stats.task_ms.append(result.elapsed_ms)
                 if self.progress:
-                    self.progress.update(1, int(result.error is not None))
+                    self.progress.update(1, int(result.failure is not None))
                 yield result
         finally:
             self.stats.elapsed_s = time.perf_counter() - started
@@ -231,7 +205,7 @@ class Engine:
             try:
                 value, error = self.work(payload, context), None
             except Exception as exc:  # noqa: BLE001 - same contract as the workers
-                value, error = None, f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=8)}"
+                value, error = None, _raised(exc)
             yield TaskResult(task_id, value, error, (time.perf_counter() - t0) * 1000.0)
         self.stats.worker_peak_rss_mb = peak_rss_mb()
 
@@ -287,10 +261,12 @@ class Engine:
             and time.perf_counter() - worker.started > self.task_timeout_s
         ):
             worker.process.kill()
-            return self._death(worker, f"timed out after {self.task_timeout_s:g} s"), True
+            return self._death(worker, f"timed out after {self.task_timeout_s:g} s", FailureKind.TIMED_OUT), True
         return None, False
 
-    def _death(self, worker: _Worker, reason: str | None) -> TaskResult | None:
+    def _death(
+        self, worker: _Worker, reason: str | None, kind: FailureKind = FailureKind.WORKER_DIED
+    ) -> TaskResult | None:
         """The error result of the task a dead worker held (``None`` if it held none)."""
         worker.process.join(timeout=5)
         worker.conn.close()
@@ -305,4 +281,5 @@ class Engine:
         task_id, _ = worker.task
         reason = reason or f"exit code {worker.process.exitcode}"
         elapsed = (time.perf_counter() - worker.started) * 1000.0
-        return TaskResult(task_id, None, f"WorkerDied: the worker processing this input died ({reason}).", elapsed)
+        message = f"the worker processing this input died ({reason})."
+        return TaskResult(task_id, None, TaskFailure(kind, message), elapsed)

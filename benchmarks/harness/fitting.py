@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from veracity.benchmarks.engine.jsonl import write_json
-from veracity.benchmarks.engine.pool import Engine, Progress
+from veracity.benchmarks.engine.pool import Engine
+from veracity.benchmarks.engine.progress import Progress
 from veracity.benchmarks.errors import BenchConfigError, OutputExistsError
 from veracity.benchmarks.harness.scoring import DetectorSpec, features_of, init_context
 from veracity.detector.datasets.layouts import load_dataset

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from veracity.benchmarks.engine.jsonl import open_jsonl_for_append, read_jsonl, write_json, write_record
-from veracity.benchmarks.engine.pool import Engine, Progress
+from veracity.benchmarks.engine.pool import Engine
+from veracity.benchmarks.engine.progress import Progress
 from veracity.benchmarks.errors import BenchConfigError, OutputExistsError
 from veracity.benchmarks.harness.config import BenchConfig, DetectorEntry
 from veracity.benchmarks.harness.perturbations import IDENTITY, canonical

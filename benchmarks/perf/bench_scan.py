@@ -100,14 +100,14 @@ class Timeline:
 
 def timed_scan(folder: Path, out: Path, engine: str, workers: int, detector: str | None):
     """(summary, wall seconds, steady-state files/s) of one scan."""
-    from veracity.benchmarks.scan.run import ScanSettings, run_scan
+    from veracity.benchmarks.scan.run import run_scan
+    from veracity.benchmarks.scan.settings import ScanOptions, ScanSettings
 
     timeline = Timeline()
     started = time.perf_counter()
     settings = ScanSettings(detector=detector)
-    summary = run_scan(
-        [str(folder)], out, engine=engine, workers=workers, settings=settings, overwrite=True, progress=timeline
-    )
+    options = ScanOptions(settings=settings, engine=engine, workers=workers, overwrite=True)
+    summary = run_scan([str(folder)], out, options, progress=timeline)
     return summary, time.perf_counter() - started, timeline.steady_rate()
 
 

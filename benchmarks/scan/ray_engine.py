@@ -24,28 +24,61 @@ import signal
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from veracity.benchmarks.engine.progress import Progress
 from veracity.benchmarks.errors import BenchmarkError
+from veracity.benchmarks.scan.isolation import rescan_isolated
+from veracity.benchmarks.scan.settings import DEFAULT_ROWS_PER_BLOCK, ScanSettings
+from veracity.benchmarks.scan.summary import ScanSummary
+from veracity.benchmarks.scan.worker import init_scan_context, scan_file
+from veracity.provenance import labels
 
 _OBJECT_STORE_BYTES = 256 * 1024 * 1024
 #: One BLAS/OpenMP thread per actor (the actors are the parallelism), and no usage reporting from workers.
 _WORKER_ENV = {"OMP_NUM_THREADS": "1", "RAY_USAGE_STATS_ENABLED": "0"}
-DEFAULT_ROWS_PER_BLOCK = 8
+
+
+@dataclass(frozen=True)
+class RayEngine:
+    """The `ScanEngine` on Ray Data: ``address`` (or ``RAY_ADDRESS``), else a private local instance.
+
+    Attributes:
+        workers: actors, one CPU each.
+        address: an existing cluster, or ``None``.
+        rows_per_block: files per Ray block.
+        state_file: where a private instance records its PIDs while it runs (``None``: not recorded).
+    """
+
+    workers: int = 2
+    address: str | None = None
+    rows_per_block: int = DEFAULT_ROWS_PER_BLOCK
+    state_file: Path | None = None
+
+    def run(
+        self, paths: list[str], settings: ScanSettings, progress: Progress | None, summary: ScanSummary
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        return run_on_ray(
+            paths,
+            settings,
+            workers=self.workers,
+            address=self.address,
+            progress=progress,
+            summary=summary,
+            rows_per_block=self.rows_per_block,
+            state_file=self.state_file,
+        )
 
 
 class _ScanActor:
     """A Ray Data callable class: one per actor, holding the scan context (and its detector)."""
 
-    def __init__(self, settings: Any) -> None:
-        from veracity.benchmarks.scan.run import init_scan_context
-
+    def __init__(self, settings: ScanSettings) -> None:
         self.context = init_scan_context(settings)
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
-        from veracity.benchmarks.scan.run import scan_file
-
         paths = [str(p) for p in batch["path"]]
         records = [json.dumps(scan_file(path, self.context), ensure_ascii=False) for path in paths]
         return {"path": paths, "record": records}
@@ -53,12 +86,12 @@ class _ScanActor:
 
 def run_on_ray(
     tasks: list[str],
-    settings: Any,
+    settings: ScanSettings,
     *,
     workers: int,
     address: str | None,
-    progress: Any = None,
-    summary: Any = None,
+    progress: Progress | None = None,
+    summary: ScanSummary | None = None,
     rows_per_block: int = DEFAULT_ROWS_PER_BLOCK,
     state_file: Path | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -81,7 +114,7 @@ def run_on_ray(
         for path, record in _iterate(ray, tasks, settings, workers, rows_per_block):
             seen.add(path)
             if progress is not None:
-                progress.update(1, int(record["verdict"] == "error"))
+                progress.update(1, int(record["verdict"] == labels.ERROR))
             yield path, record
     finally:
         if started_here:
@@ -90,8 +123,6 @@ def run_on_ray(
             state_file.unlink(missing_ok=True)
     missing = [path for path in tasks if path not in seen]
     if missing:  # blocks dropped by crashed actors: rescan those files one by one, isolated
-        from veracity.benchmarks.scan.run import rescan_isolated
-
         yield from rescan_isolated(missing, settings, progress, summary)
     elif progress is not None:
         progress.close()
@@ -176,7 +207,9 @@ def _environment(variables: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _iterate(ray, tasks: list[str], settings: Any, workers: int, rows: int) -> Iterator[tuple[str, dict[str, Any]]]:
+def _iterate(
+    ray, tasks: list[str], settings: ScanSettings, workers: int, rows: int
+) -> Iterator[tuple[str, dict[str, Any]]]:
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
@@ -192,7 +225,7 @@ def _iterate(ray, tasks: list[str], settings: Any, workers: int, rows: int) -> I
         yield str(row["path"]), json.loads(row["record"])
 
 
-def _map(dataset, settings: Any, workers: int, rows: int, ray):
+def _map(dataset, settings: ScanSettings, workers: int, rows: int, ray):
     return dataset.map_batches(
         _ScanActor,
         fn_constructor_args=(settings,),

@@ -7,7 +7,8 @@ import io
 import pytest
 
 from tests.benchmarks import engine_work
-from veracity.benchmarks.engine.pool import Engine, Progress
+from veracity.benchmarks.engine.pool import Engine, FailureKind
+from veracity.benchmarks.engine.progress import Progress
 from veracity.benchmarks.errors import BenchmarkError
 
 
@@ -26,9 +27,9 @@ def test_dead_and_hung_workers_cost_only_their_task():
     assert {i: r.value for i, r in results.items() if r.error is None} == {
         i: i * 10 for i in range(10) if i not in (3, 5, 7)
     }
-    assert results[3].error.startswith("WorkerDied") and "exit code 9" in results[3].error
-    assert results[5].error.startswith("ValueError: bad five")
-    assert "timed out after 3 s" in results[7].error
+    assert results[3].failure.kind == FailureKind.WORKER_DIED and "exit code 9" in results[3].error
+    assert results[5].failure.kind == FailureKind.RAISED and results[5].error.startswith("ValueError: bad five")
+    assert results[7].failure.kind == FailureKind.TIMED_OUT and "timed out after 3 s" in results[7].error
     stats = engine.stats.to_dict()
     assert stats["n_tasks"] == 10 and stats["n_errors"] == 3 and stats["n_worker_deaths"] == 2
     assert stats["worker_peak_rss_mb"] > 0 and stats["task_ms_p95"] >= stats["task_ms_p50"]

@@ -17,7 +17,8 @@ from click.testing import CliRunner
 
 from tests.images import png_bomb, png_with_text, textured
 from veracity.benchmarks.scan.records import read_records
-from veracity.benchmarks.scan.run import ScanSettings, run_scan
+from veracity.benchmarks.scan.run import run_scan
+from veracity.benchmarks.scan.settings import ScanOptions, ScanSettings
 from veracity.cli.main import main
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "provenance/schemas/scan-record.schema.json").read_text())
@@ -50,7 +51,7 @@ def _records(path: Path, fmt: str = "jsonl") -> list[dict]:
 def test_scan_writes_one_valid_record_per_file_and_goes_on(tmp_path):
     paths = make_corpus(tmp_path / "in")
     out = tmp_path / "out.jsonl"
-    summary = run_scan([str(tmp_path / "in")], out, workers=2)
+    summary = run_scan([str(tmp_path / "in")], out, ScanOptions(workers=2))
     records = _records(out)
     assert sorted(r["path"] for r in records) == sorted(str(p) for p in paths)
     by_name = {Path(r["path"]).name: r for r in records}
@@ -92,7 +93,7 @@ def test_dedupe_scores_identical_content_once(tmp_path):
     paths = make_corpus(tmp_path / "in", n_good=2, hostile=False)
     shutil.copy(paths[-1], tmp_path / "in" / "copy-of-generated.png")
     out = tmp_path / "out.jsonl"
-    summary = run_scan([str(tmp_path / "in")], out, dedupe=True)
+    summary = run_scan([str(tmp_path / "in")], out, ScanOptions(dedupe=True))
     assert (summary.scanned, summary.duplicates) == (3, 1)
     (repeat,) = [r for r in _records(out) if r["duplicate_of"]]
     # The walk is sorted, so the copy is scored first and the original refers to it.
@@ -103,9 +104,9 @@ def test_dedupe_scores_identical_content_once(tmp_path):
 def test_only_writes_flagged_records_and_still_resumes(tmp_path):
     make_corpus(tmp_path / "in", n_good=3, hostile=False)
     out = tmp_path / "out.jsonl"
-    run_scan([str(tmp_path / "in")], out, only=("generated",))
+    run_scan([str(tmp_path / "in")], out, ScanOptions(only=("generated",)))
     assert [Path(r["path"]).name for r in _records(out)] == ["generated.png"]
-    assert run_scan([str(tmp_path / "in")], out, only=("generated",)).scanned == 0
+    assert run_scan([str(tmp_path / "in")], out, ScanOptions(only=("generated",))).scanned == 0
 
 
 def test_existing_foreign_output_is_never_truncated(tmp_path):
@@ -173,7 +174,7 @@ def test_a_file_that_kills_its_worker_costs_only_that_file(tmp_path, engine, mon
     textured().save(crasher)
     monkeypatch.setenv("VERACITY_TEST_CRASH_MARKER", "CRASHME")
     out = tmp_path / "out.jsonl"
-    summary = run_scan([str(tmp_path / "in")], out, engine=engine, workers=2, settings=ScanSettings())
+    summary = run_scan([str(tmp_path / "in")], out, ScanOptions(engine=engine, workers=2))
     records = {Path(r["path"]).name: r for r in _records(out)}
     assert sorted(records) == sorted(p.name for p in [*paths, crasher])
     assert records["CRASHME.jpg"]["error"]["kind"] == "WorkerDied"
@@ -194,7 +195,7 @@ def test_local_and_ray_engines_give_the_same_records(shared, tmp_path):
 
 
 def _scan_records(inputs, out, engine):
-    run_scan(inputs, out, engine=engine, workers=2)
+    run_scan(inputs, out, ScanOptions(engine=engine, workers=2))
     records = _records(out)
     for record in records:
         record.pop("timings_ms")
@@ -223,13 +224,13 @@ def test_object_storage_uris_are_read_as_bytes(tmp_path, engine):
     out = tmp_path / "out.jsonl"
     prefix = f"file://{tmp_path / 'bucket'}"
     missing = f"file://{tmp_path / 'nope.jpg'}"
-    summary = run_scan([prefix, missing], out, engine=engine, workers=2)
+    summary = run_scan([prefix, missing], out, ScanOptions(engine=engine, workers=2))
     records = {r["path"]: r for r in _records(out)}
     assert set(records) == {f"file://{p}" for p in paths} | {missing}
     assert records[f"file://{paths[-1]}"]["verdict"] == "generated"
     assert records[missing]["error"]["kind"] == "AssetNotFoundError"
     assert summary.errors == 1
-    again = run_scan([prefix, missing], out, engine=engine, workers=2)
+    again = run_scan([prefix, missing], out, ScanOptions(engine=engine, workers=2))
     assert (again.scanned, again.skipped_done) == (0, 4)
 
 
@@ -319,3 +320,13 @@ def test_cli_trust_and_limit_options_reach_the_workers(tmp_path):
 
     missing = CliRunner().invoke(main, [*base, "-o", str(tmp_path / "x.jsonl"), "--trust-anchors", "absent.pem"])
     assert missing.exit_code == 2 and "absent.pem" in missing.output
+
+
+@pytest.mark.skipif(not C2PA_FIXTURES.exists(), reason="shared C2PA fixtures not found")
+def test_signer_column_names_the_organisation_not_the_common_name(tmp_path):
+    signed = C2PA_FIXTURES / "generated" / "gen_ai-created_es256.jpg"
+    expected = json.loads((C2PA_FIXTURES / "expected" / f"{signed.name}.json").read_text())["manifest"]["signature"]
+    out = tmp_path / "out.jsonl"
+    run_scan([str(signed)], out, ScanOptions(workers=0, settings=ScanSettings(detector=None)))
+    (record,) = list(read_records(out, "jsonl"))
+    assert record["c2pa_signer"] == expected["issuer"] != expected["common_name"]  # "C2PA Test Signing Cert"
