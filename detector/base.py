@@ -1,8 +1,8 @@
 """The detector interface and a base class that derives everything from ``predict_proba``.
 
-Any object with ``name``, ``cfg``, ``classes_``, ``predict_proba``, ``p_generated`` and ``score_asset``
-is a detector; `BaseDetector` supplies the last two (and input checks) so a detector implements only
-``predict_proba``. ``score_asset`` is what `veracity.provenance.pipeline.analyze` calls for the classifier signal.
+A detector has ``name``, ``cfg``, ``classes_``, ``capabilities`` (see `detector.capabilities`),
+``checkpoint_sha256``, ``predict_proba``, ``p_generated`` and ``score_asset``; `BaseDetector` supplies all
+but ``_predict_proba``. ``score_asset`` is what `provenance.pipeline.analyze` calls for the classifier signal.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from veracity.detector.capabilities import Capability
 from veracity.detector.config import CLASSES, DetectorCfg
 from veracity.provenance import labels
 from veracity.provenance.signals import SignalResult, not_applicable
@@ -30,6 +31,8 @@ class Detector(Protocol):
     name: str
     cfg: DetectorCfg
     classes_: tuple[str, str]
+    capabilities: frozenset[Capability]
+    checkpoint_sha256: str | None
 
     def predict_proba(self, images: Sequence[Image.Image]) -> np.ndarray: ...
 
@@ -46,6 +49,9 @@ class BaseDetector:
     """
 
     classes_: tuple[str, str] = CLASSES
+    capabilities: frozenset[Capability] = frozenset({Capability.SCORE_PIXELS, Capability.SCORE_ASSET})
+    #: sha256 of the state the detector loaded (weights, fitted parameters); ``None``: its config is all.
+    checkpoint_sha256: str | None = None
 
     def __init__(self, cfg: DetectorCfg) -> None:
         self.cfg = cfg

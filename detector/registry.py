@@ -13,6 +13,7 @@ import fnmatch
 import importlib
 import re
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from veracity.detector.errors import DuplicateRegistrationError, RegistryLookupError
@@ -255,8 +256,8 @@ def create_detector(
     if name_or_path in detectors:
         factory = detectors.get(name_or_path)
     elif _looks_like_path(name_or_path):
-        name, checkpoint = _saved_detector(Path(name_or_path), checkpoint)
-        factory = detectors.get(name)
+        name, checkpoint, data = _saved_detector(Path(name_or_path), checkpoint)
+        factory = detectors.get(name) if name in detectors else _folder_factory(name, data, name_or_path)
     elif ":" in name_or_path:
         factory = load_object(name_or_path)
     else:
@@ -270,7 +271,7 @@ def _looks_like_path(text: str) -> bool:
     return Path(text).exists() and (":" not in text or Path(text).is_absolute())
 
 
-def _saved_detector(path: Any, checkpoint: str | None) -> tuple[str, str]:
+def _saved_detector(path: Any, checkpoint: str | None) -> tuple[str, str, dict[str, Any]]:
     import json
 
     cfg_file = path / "detector.json" if path.is_dir() else path
@@ -283,7 +284,23 @@ def _saved_detector(path: Any, checkpoint: str | None) -> tuple[str, str]:
         name = data["name"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise RegistryLookupError(f"Cannot read the detector name from {str(cfg_file)!r}: {exc}") from exc
-    return name, checkpoint or str(path)
+    return name, checkpoint or str(path), data
+
+
+#: The factory of a saved folder whose name is not registered, by the kind of weights it holds: a model
+#: trained and packaged with `veracity train --package DIR --name ANY` loads by path whatever its name.
+FOLDER_FACTORIES: dict[str, str] = {".onnx": "veracity.detector.models.forensic:create_default_detector"}
+
+
+def _folder_factory(name: str, data: dict[str, Any], path: str) -> Any:
+    suffix = Path(str(data.get("weights_file") or "")).suffix
+    if suffix in FOLDER_FACTORIES:
+        return load_object(FOLDER_FACTORIES[suffix])
+    raise RegistryLookupError(
+        f"{path!r} holds detector {name!r}, which is not registered and whose weights ({suffix or 'none'}) no "
+        f"built-in loader reads. Install the plugin that provides {name!r}, or pass a folder written by "
+        "`veracity train --package`."
+    )
 
 
 def _load_entry_points(registry: Registry[Any]) -> None:
@@ -303,8 +320,6 @@ def _load_entry_points(registry: Registry[Any]) -> None:
 BUILTIN_DETECTORS: dict[str, str] = {
     "spectral.durall2020": "veracity.detector.models.baselines:create_spectral",
     "dct.frank2020": "veracity.detector.models.baselines:create_dct",
-    "provenance.signals": "veracity.benchmarks.harness.pipeline_detectors:create_provenance_detector",
-    "veracity.pipeline": "veracity.benchmarks.harness.pipeline_detectors:create_pipeline_detector",
     "npr_mnv3s.v1": "veracity.detector.models.forensic:create_default_detector",
 }
 

@@ -9,8 +9,16 @@ from pathlib import Path
 from typing import Any
 
 from veracity.benchmarks.errors import BenchConfigError
+from veracity.detector.default import DEFAULT_DETECTOR
 
-DEFAULT_DETECTORS = ("spectral.durall2020", "dct.frank2020", "provenance.signals", "veracity.pipeline")
+#: The shipped default first (what `veracity check` runs), then the baselines and the provenance-only scorer.
+DEFAULT_DETECTORS = (
+    DEFAULT_DETECTOR,
+    "spectral.durall2020",
+    "dct.frank2020",
+    "provenance.signals",
+    "veracity.pipeline",
+)
 
 
 @dataclass(frozen=True)

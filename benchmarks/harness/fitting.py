@@ -13,6 +13,7 @@ from veracity.benchmarks.engine.pool import Engine
 from veracity.benchmarks.engine.progress import Progress
 from veracity.benchmarks.errors import BenchConfigError, OutputExistsError
 from veracity.benchmarks.harness.scoring import DetectorSpec, features_of, init_context
+from veracity.detector.capabilities import Capability, can
 from veracity.detector.datasets.layouts import load_dataset
 
 
@@ -41,7 +42,7 @@ def fit_detectors(
 
     out = Path(output)
     for name in names:
-        if not hasattr(create_detector(name), "fit_features"):
+        if not can(create_detector(name), Capability.FIT):
             raise BenchConfigError(f"Detector {name!r} is not trainable here; trainable: spectral/DCT baselines.")
         if (out / name / "detector.json").exists() and not overwrite:
             raise OutputExistsError(f"{str(out / name / 'detector.json')!r} exists. Pass --overwrite to replace it.")

@@ -20,7 +20,9 @@ import numpy as np
 from PIL import Image, PngImagePlugin
 
 from veracity.detector.base import BaseDetector, proba_from_p
+from veracity.detector.capabilities import Capability
 from veracity.detector.config import DetectorCfg
+from veracity.detector.default import DEFAULT_DETECTOR
 from veracity.detector.registry import create_detector
 from veracity.provenance import labels
 
@@ -33,7 +35,7 @@ PROVENANCE_CFG = DetectorCfg(
 PIPELINE_CFG = DetectorCfg(
     name="veracity.pipeline",
     notes="Full pipeline: declared provenance first, else the injected pixel detector's P(generated).",
-    params={"pixel_detector": "spectral.durall2020"},
+    params={"pixel_detector": DEFAULT_DETECTOR},  # what `veracity check` runs
 )
 _VERDICT_SCORES = {labels.GENERATED: 1.0, labels.AI_EDITED: 0.9, labels.CAPTURED: 0.0}
 
@@ -54,6 +56,7 @@ class FileDetector(BaseDetector):
     of these detectors (`provenance.signals` ignores the classifier signal of a shared report).
     """
 
+    capabilities = BaseDetector.capabilities | {Capability.SCORE_FILE}
     #: the pixel detector `analyze` must be given for this detector's report (``None``: none needed)
     pixel: Any = None
 
@@ -93,8 +96,8 @@ class PipelineDetector(FileDetector):
         self.pixel = pixel
 
     @property
-    def checkpoint_sha256(self) -> str | None:
-        return getattr(self.pixel, "checkpoint_sha256", None)
+    def checkpoint_sha256(self) -> str | None:  # the pipeline's state is its pixel detector's
+        return self.pixel.checkpoint_sha256
 
     def score_report(self, report: Any) -> tuple[float, dict[str, Any]]:
         if report.verdict.label in _VERDICT_SCORES:

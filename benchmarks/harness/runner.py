@@ -28,6 +28,7 @@ from veracity.benchmarks.errors import BenchConfigError, OutputExistsError
 from veracity.benchmarks.harness.config import BenchConfig, DetectorEntry
 from veracity.benchmarks.harness.perturbations import IDENTITY, canonical
 from veracity.benchmarks.harness.scoring import DetectorSpec, features_of, init_context, score_sample
+from veracity.detector.capabilities import needs_fitting
 from veracity.detector.datasets.layouts import Dataset, Sample, load_dataset
 from veracity.detector.datasets.splits import assign_folds, assign_groups
 from veracity.provenance.assets.hashing import sha256_file
@@ -154,7 +155,7 @@ def resolve_detectors(
             pixel_name = probe.cfg.params["pixel_detector"]
             pixel_entry = DetectorEntry(pixel_name, entry.checkpoint)
             probe = create_detector(pixel_name, checkpoint=entry.checkpoint)
-        trainable = getattr(probe, "is_fitted", True) is False
+        trainable = needs_fitting(probe)
         target = pixel_entry or entry
         if trainable:
             to_fit[target.name] = target
@@ -241,7 +242,7 @@ def _detector_facts(
         for fold in sorted({s.fold for s in samples}, key=lambda f: -1 if f is None else f):
             detector = cache.get(name, fold)
             thresholds[name][str(fold)] = float(detector.cfg.threshold)
-            shas[name][str(fold)] = getattr(detector, "checkpoint_sha256", None)
+            shas[name][str(fold)] = detector.checkpoint_sha256
     return dict(thresholds), dict(shas)
 
 
@@ -330,7 +331,7 @@ class _Scoring:
             if (sample.relpath, name, chain) in self.done:
                 self.n_resumed += 1
                 continue
-            model_sha = getattr(self.detectors.get(name, sample.fold), "checkpoint_sha256", None)
+            model_sha = self.detectors.get(name, sample.fold).checkpoint_sha256
             key = _cache_key(name, model_sha, self.hashes[sample.relpath], chain, self.config.seed)
             if key in self.cache:  # the same bytes were scored before under another path: copy, no work
                 write_record(self.handle, {**self.cache[key], **_sample_fields(sample, self.hashes)})
@@ -385,7 +386,7 @@ def _complete_row(
         **_sample_fields(sample, hashes),
         "perturbation": row["perturbation"],
         "detector": row["detector"],
-        "model_sha256": getattr(detector, "checkpoint_sha256", None),
+        "model_sha256": detector.checkpoint_sha256,
         "threshold": float(detector.cfg.threshold),
         "seed": seed,
         "p_generated": row.get("p_generated"),

@@ -19,6 +19,7 @@ import numpy as np
 
 from veracity.benchmarks.errors import PerturbationError
 from veracity.benchmarks.harness.perturbations import IDENTITY, apply_chain, decode
+from veracity.detector.capabilities import Capability, can
 from veracity.detector.errors import DetectorError
 from veracity.provenance.errors import ProvenanceError
 
@@ -107,12 +108,10 @@ def score_sample(payload: dict[str, Any], context: dict[str, Any]) -> list[dict[
             row: dict[str, Any] = {"perturbation": chain, "detector": name, "error": None, "signals": None}
             try:
                 detector = detectors.get(name, payload["fold"])
-                if hasattr(detector, "features") and hasattr(detector, "predict_features"):
+                if can(detector, Capability.EXTRACT_FEATURES):
                     row["features"] = detector.features(shared.pixels())
-                elif hasattr(detector, "score_report"):
+                elif can(detector, Capability.SCORE_FILE):
                     row["p_generated"], row["signals"] = detector.score_report(shared.report(detector))
-                elif hasattr(detector, "score_file"):
-                    row["p_generated"], row["signals"] = detector.score_file(perturbed)
                 else:
                     row["p_generated"] = float(detector.p_generated([shared.pixels()])[0])
             except SCORING_ERRORS as exc:
@@ -146,7 +145,7 @@ class _SharedAnalysis:
 
     def __init__(self, data: bytes, detectors: list[Any]) -> None:
         self.data = data
-        pixels = [d.pixel for d in detectors if hasattr(d, "score_report") and d.pixel is not None]
+        pixels = [d.pixel for d in detectors if can(d, Capability.SCORE_FILE) and d.pixel is not None]
         self.tap = _PixelTap(pixels[0] if pixels else None)
         self._report: Any = None
 

@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 
 from veracity.detector.base import BaseDetector, proba_from_p
+from veracity.detector.capabilities import Capability
 from veracity.detector.config import DetectorCfg
 from veracity.detector.errors import CheckpointNotFoundError, DetectorConfigError, DetectorNotFittedError
 from veracity.detector.registry import register_detector
@@ -89,6 +90,8 @@ def pooled_dct(pixels: np.ndarray, grid: int) -> np.ndarray:
 
 class FeatureDetector(BaseDetector):
     """A feature extractor + standardised logistic regression. Subclasses define `features`."""
+
+    capabilities = BaseDetector.capabilities | {Capability.EXTRACT_FEATURES, Capability.FIT, Capability.SAVE}
 
     def __init__(self, cfg: DetectorCfg) -> None:
         super().__init__(cfg)

@@ -69,6 +69,7 @@ class ForensicOnnxDetector(BaseDetector):
 
     def __init__(self, cfg: DetectorCfg, onnx_path: str | Path, *, threads: int | None = None) -> None:
         super().__init__(cfg)
+        self.checkpoint_sha256 = cfg.weights_sha256  # checked against the file before this object exists
         import onnxruntime as ort
 
         options = ort.SessionOptions()

@@ -19,9 +19,10 @@ from veracity.benchmarks.errors import BenchConfigError, OutputExistsError
 from veracity.benchmarks.harness.config import BenchConfig, DetectorEntry, resolve_config
 from veracity.benchmarks.harness.report import build_report
 from veracity.benchmarks.harness.runner import ROW_KEYS, run_benchmark
+from veracity.detector.default import DEFAULT_DETECTOR
 
 REPO = Path(__file__).resolve().parents[2]
-ALL_DETECTORS = ("spectral.durall2020", "dct.frank2020", "provenance.signals", "veracity.pipeline")
+ALL_DETECTORS = (DEFAULT_DETECTOR, "spectral.durall2020", "dct.frank2020", "provenance.signals", "veracity.pipeline")
 
 
 def _config(data: Path, out: Path, **kwargs) -> BenchConfig:
@@ -46,7 +47,7 @@ def test_run_writes_every_output(finished_run):
     config, result = finished_run
     out = Path(config.output)
     rows = list(read_jsonl(out / "predictions.jsonl"))
-    assert len(rows) == 16 * 3 * 4 and len(set(_keys(rows))) == len(rows)
+    assert len(rows) == 16 * 3 * len(ALL_DETECTORS) and len(set(_keys(rows))) == len(rows)
     assert all(tuple(sorted(r)) == ROW_KEYS for r in rows)
     assert all(r["error"] is None and 0.0 <= r["p_generated"] <= 1.0 for r in rows)
     assert {r["detector"] for r in rows} == set(ALL_DETECTORS)
@@ -102,9 +103,9 @@ def test_rerun_is_incremental(finished_run):
         resolve_config(**{**config.to_dict(), "perturbations": ["none", "reencode", "jpeg:5", "blur:5"]}),
         progress=False,
     )
-    assert more.n_scored == 16 * 4  # only the new perturbation, for each detector
+    assert more.n_scored == 16 * len(ALL_DETECTORS)  # only the new perturbation, for each detector
     rows = list(read_jsonl(out / "predictions.jsonl"))
-    assert len(rows) == len(set(_keys(rows))) == 16 * 4 * 4
+    assert len(rows) == len(set(_keys(rows))) == 16 * 4 * len(ALL_DETECTORS)
 
 
 def test_same_bytes_under_another_name_are_not_scored_again(tmp_path):
@@ -165,7 +166,7 @@ def test_killed_run_resumes_without_recomputing_or_duplicating(tmp_path):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     survived = list(read_jsonl(predictions))
-    total = 60 * len(perturbs) * 4
+    total = 60 * len(perturbs) * len(ALL_DETECTORS)
     assert 60 <= len(survived) < total
     models = {p: p.read_bytes() for p in (out / "models").rglob("detector.json")}
 

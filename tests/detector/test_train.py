@@ -101,6 +101,17 @@ def test_veracity_train_packages_a_loadable_detector(tiny_dataset, tmp_path):
     detector = load_detector(tmp_path / "det")
     assert detector.name == "npr_mnv3s.tiny" and detector.cfg.calibrated
     assert detector.cfg.bands[1] == detector.cfg.threshold
+    # An unregistered name still loads by path, in check and in the harness.
+    image = tiny_dataset / "real" / "src0__real.png"
+    checked = CliRunner().invoke(main, ["check", str(image), "--detector", str(tmp_path / "det"), "--format", "json"])
+    assert checked.exit_code == 0, checked.output
+    (report,) = json.loads(checked.stdout)
+    classifier = next(s for s in report["signals"] if s["name"] == "classifier")
+    assert classifier["details"]["detector"] == "npr_mnv3s.tiny"
+    bench_args = ["bench", "run", "--data", str(tiny_dataset), "--detector", str(tmp_path / "det"), "--perturb", "none",
+                  "--folds", "0", "--workers", "0", "-o", str(tmp_path / "b")]  # fmt: skip
+    bench = CliRunner().invoke(main, bench_args)
+    assert bench.exit_code == 0, bench.output
 
 
 def _as_layout(tiny, root, layout: str):
