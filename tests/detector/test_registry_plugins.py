@@ -10,7 +10,9 @@ import textwrap
 import numpy as np
 import pytest
 
+from tests.detector.contract import check_contract
 from tests.images import textured
+from veracity.detector.capabilities import Capability
 from veracity.detector.registry import ENTRY_POINT_GROUP, create_detector, detectors, list_detectors
 
 PLUGIN = textwrap.dedent(
@@ -88,6 +90,10 @@ def test_plugin_found_through_entry_point(installed_plugin):
     proba = detector.predict_proba([textured(seed=1), textured(seed=2).convert("L")])
     assert proba.shape == (2, 2) and np.allclose(proba.sum(axis=1), 1.0)
     assert "spectral.durall2020" in list_detectors()  # built-ins still there
+
+
+def test_plugin_keeps_the_detector_contract(installed_plugin, tmp_path):
+    assert check_contract("demo.histogram", tmp_path) == {Capability.SCORE_PIXELS, Capability.SCORE_ASSET}
 
 
 def test_plugin_listed_by_the_cli(installed_plugin):
