@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import jsonschema
@@ -13,6 +14,20 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO / ".." / "shared").resolve()
 C2PA_FIXTURES = SHARED / "fixtures" / "c2pa"
 WILD_DEV = SHARED / "data" / "wild-dev"
+
+
+TORCH_MARK = "pytestmark = pytest.mark.torch"
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Leave torch test modules uncollected (importing torch costs seconds) when the run excludes them
+    (``-m "not torch"``, as ``make test-fast`` does) or torch is not installed (the light runtime)."""
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    excluded = "not torch" in (config.option.markexpr or "") or importlib.util.find_spec("torch") is None
+    if excluded and TORCH_MARK in collection_path.read_text(encoding="utf-8"):
+        return True
+    return None
 
 
 def pytest_collection_modifyitems(config, items):

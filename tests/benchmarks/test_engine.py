@@ -12,6 +12,7 @@ from veracity.benchmarks.engine.progress import Progress
 from veracity.benchmarks.errors import BenchmarkError
 
 
+@pytest.mark.slow
 def test_dead_and_hung_workers_cost_only_their_task():
     progress_stream = io.StringIO()
     engine = Engine(

@@ -141,6 +141,7 @@ def test_config_from_yaml_with_flags_winning(tmp_path, real_fake_dataset):
         resolve_config(data="d", output="o", sede=1)
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_without_recomputing_or_duplicating(tmp_path):
     data = make_real_fake(tmp_path / "data", n_real=30, n_per_generator=15)
     out = tmp_path / "out"

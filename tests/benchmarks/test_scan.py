@@ -145,6 +145,7 @@ def _scan_process(inputs: Path, out: Path, env: dict | None = None) -> subproces
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kill_after", [0, 3, 9])
 def test_sigkill_at_any_point_then_resume_gives_each_file_exactly_once(tmp_path, kill_after):
     paths = make_corpus(tmp_path / "in", n_good=16, hostile=True)
@@ -165,7 +166,7 @@ def test_sigkill_at_any_point_then_resume_gives_each_file_exactly_once(tmp_path,
     assert sorted(r["path"] for r in records) == sorted(str(p) for p in paths)
 
 
-@pytest.mark.parametrize("engine", ["local", "ray"])
+@pytest.mark.parametrize("engine", ["local", pytest.param("ray", marks=pytest.mark.ray)])
 def test_a_file_that_kills_its_worker_costs_only_that_file(tmp_path, engine, monkeypatch):
     if engine == "ray":
         pytest.importorskip("ray.data")
@@ -184,6 +185,7 @@ def test_a_file_that_kills_its_worker_costs_only_that_file(tmp_path, engine, mon
 
 
 @pytest.mark.slow
+@pytest.mark.ray
 def test_local_and_ray_engines_give_the_same_records(shared, tmp_path):
     pytest.importorskip("ray.data")
     inputs = [str(shared / "data" / "wild-dev"), str(shared / "fixtures" / "c2pa" / "media")]
@@ -214,7 +216,7 @@ def test_ray_engine_without_ray_says_how_to_install(tmp_path, monkeypatch):
     assert "pip install 'veracity[ray]'" in result.stderr
 
 
-@pytest.mark.parametrize("engine", ["local", "ray"])
+@pytest.mark.parametrize("engine", ["local", pytest.param("ray", marks=pytest.mark.ray)])
 def test_object_storage_uris_are_read_as_bytes(tmp_path, engine):
     pytest.importorskip("pyarrow")
     if engine == "ray":
@@ -241,6 +243,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.ray
 def test_ray_processes_left_by_a_killed_driver_are_ended_on_resume(tmp_path):
     pytest.importorskip("ray.data")
     paths = make_corpus(tmp_path / "in", n_good=24, hostile=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from tests.benchmarks.conftest import make_real_fake
@@ -31,6 +32,7 @@ def test_detectors_lists_with_config_and_pattern():
     assert {d["name"] for d in as_json} >= {"spectral.durall2020", "provenance.signals", "veracity.pipeline"}
 
 
+@pytest.mark.slow
 def test_fit_then_run_with_checkpoint_then_report(tmp_path):
     data = make_real_fake(tmp_path / "data", n_real=6, n_per_generator=3)
     fit = _invoke("bench", "fit", "--data", str(data), "--detector", "spectral.durall2020", "-o", str(tmp_path / "m"),

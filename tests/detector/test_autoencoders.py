@@ -13,6 +13,8 @@ from tests.images import textured
 from veracity.detector.trainingdata import aligned as aligned_data
 from veracity.detector.trainingdata.autoencoders import DEFAULT_SPECS, EXTRA_SPECS, AutoencoderSpec, ConvAutoencoder
 
+pytestmark = pytest.mark.torch
+
 
 @pytest.mark.parametrize("spec", DEFAULT_SPECS + EXTRA_SPECS, ids=lambda spec: spec.name)
 def test_every_family_reconstructs_at_the_input_size_in_range(spec):

@@ -8,6 +8,8 @@ import pytest
 from tests.images import textured
 from veracity.detector.trainingdata.camera_sim import _LAYOUTS, mosaic, simulate_camera
 
+pytestmark = pytest.mark.torch
+
 
 @pytest.mark.parametrize("layout", sorted(_LAYOUTS))
 def test_mosaic_samples_one_colour_per_pixel_in_the_layouts_pattern(layout):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from veracity.detector.training.network import NPRStem, build_model
+
+pytestmark = pytest.mark.torch
 
 
 def test_forward_gives_one_logit_per_crop_for_any_even_size():

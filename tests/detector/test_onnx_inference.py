@@ -24,6 +24,8 @@ from veracity.provenance.assets.asset import load_asset
 from veracity.provenance.pipeline import analyze
 from veracity.provenance.report import load_report_schema, to_json_line
 
+pytestmark = pytest.mark.torch
+
 
 def _textured(width: int, height: int, seed: int = 0) -> Image.Image:
     rng = np.random.default_rng(seed)

@@ -11,6 +11,8 @@ import torch
 from tests.tfjs_models import conv, layer, nearest_upsampler, write_model
 from veracity.detector.trainingdata.tfjs_layers import TfjsLayersModel, UnsupportedLayerError
 
+pytestmark = pytest.mark.torch
+
 
 def _conv_nhwc(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """'same' convolution of one NHWC image with an HWIO kernel (Keras's layout), written out longhand."""

@@ -12,6 +12,8 @@ from safetensors.torch import load_file
 from veracity.detector.training.augment import AugmentCfg
 from veracity.detector.training.train import TrainCfg, train
 
+pytestmark = pytest.mark.torch
+
 
 def _cfg(data, out, **kw):
     return TrainCfg(

@@ -13,6 +13,8 @@ from tests.tfjs_models import nearest_upsampler
 from veracity.detector.trainingdata import aligned as aligned_data
 from veracity.detector.trainingdata.upscalers import FAMILIES_BY_NAME, load_upscaler, reupscale
 
+pytestmark = pytest.mark.torch
+
 
 def test_reupscale_keeps_the_region_size_and_its_content(tmp_path):
     family = FAMILIES_BY_NAME["sr-rrdn-thick-x4"]

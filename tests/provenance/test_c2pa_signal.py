@@ -67,6 +67,7 @@ def test_remote_manifest_is_reported_with_its_url() -> None:
     assert signal.details["remote_url"].startswith("https://")
 
 
+@pytest.mark.slow
 def test_check_over_every_fixture_gives_schema_valid_records() -> None:
     schema = load_report_schema()
     files = sorted(p for p in (FIXTURES / "media").iterdir() if p.is_file())

@@ -143,6 +143,7 @@ def test_hostile_xmp_with_entities_is_ignored(tmp_path):
     assert report.signal(labels.METADATA).status in (labels.ABSENT, labels.FOUND)
 
 
+@pytest.mark.slow
 def test_wild_dev_declared_generators_and_no_real_photo(shared, validate_record):
     """Every wild-dev file whose metadata declares a generator is `generated` by metadata; no real photo is."""
     root = shared / "data" / "wild-dev"
