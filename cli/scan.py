@@ -95,6 +95,7 @@ def scan(
     max_pixels,
     trust_anchors,
     no_default_trust,
+    no_interim_trust,
     allow_remote,
     dedupe,
     only,
@@ -118,7 +119,9 @@ def scan(
     from veracity.detector.default import DEFAULT_DETECTOR
 
     chosen = None if no_detector else (detector or DEFAULT_DETECTOR)
-    limits, signal_settings = analysis_settings(max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote)
+    limits, signal_settings = analysis_settings(
+        max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote, no_interim_trust
+    )
     settings = ScanSettings(
         detector=chosen, device=device, threshold=threshold, limits=limits, signal_settings=signal_settings
     )
