@@ -66,7 +66,7 @@ STORE = "store"
 FRAGMENT = "fragment"
 LOCATIONS: tuple[str, ...] = (EMBEDDED, SIDECAR, REMOTE, STORE, FRAGMENT)
 
-_STORE_MIMES = frozenset({"application/c2pa", "application/x-c2pa-manifest-store"})
+STORE_MIMES = frozenset({"application/c2pa", "application/x-c2pa-manifest-store"})
 _REMOTE_URL = re.compile(r"remote manifests? from url (\S+)", re.IGNORECASE)
 
 
@@ -353,8 +353,8 @@ def _read_with_sources(
     import c2pa
 
     mime = asset.media_type.mime
-    is_store = mime in _STORE_MIMES
-    fmt = "application/c2pa" if is_store else _reader_format(mime)
+    is_store = mime in STORE_MIMES
+    fmt = "application/c2pa" if is_store else reader_format(mime)
     location = STORE if is_store else (FRAGMENT if fragments else EMBEDDED)
     notes: list[str] = []
     try:
@@ -476,7 +476,8 @@ def _cr_signature(reader, active: str | None) -> dict[str, Any] | None:
     return None
 
 
-def _reader_format(mime: str) -> str | None:
+def reader_format(mime: str) -> str | None:
+    """The format string c2pa's Reader takes for `mime`, or ``None`` when it does not read that format."""
     import c2pa
 
     return mime if mime in c2pa.Reader.get_supported_mime_types() else None
