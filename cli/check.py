@@ -107,7 +107,7 @@ def _records(inputs, from_stdin: bool, classifier, options, *, keep_bytes: bool)
     from veracity.provenance.report import ErrorRecord
 
     if from_stdin:
-        data = click.get_binary_stream("stdin").read()
+        data = getattr(sys.stdin, "buffer", sys.stdin).read()
         if not data:
             yield ErrorRecord(STDIN_NAME, "EmptyInput", f"{STDIN_NAME}: no bytes on standard input."), None
             return

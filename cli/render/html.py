@@ -160,7 +160,9 @@ _ELA = (
     "How much each pixel changes when saved again as JPEG at quality 90. Regions edited after the last save "
     "often stand out; edges and textures are bright in any image."
 )
-_NOISE = "Fine detail left after removing a median-filtered copy: sensor noise is even, pasted regions often differ."
+_NOISE = (
+    "Fine detail left after removing each pixel's 3x3 local mean: sensor noise is even, pasted regions often differ."
+)
 _SPECTRUM = (
     "Average Fourier spectrum of native-resolution tiles. Bright dots or grid lines away from the centre can be "
     "traces of a generator's upsampling; camera images fall off smoothly."

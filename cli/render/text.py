@@ -76,7 +76,8 @@ def _signal_lines(report: Report) -> list[str]:
         if signal.status in (labels.NOT_APPLICABLE, labels.SKIPPED):
             not_checked.append(f"{signal.name}: {signal.summary}")
             continue
-        lines.append(_wrapped(f"[{signal.name}] {_STATUS_WORDS[signal.status]}: {signal.summary}", "  "))
+        summary = "see Why above." if signal.summary in shown else signal.summary
+        lines.append(_wrapped(f"[{signal.name}] {_STATUS_WORDS[signal.status]}: {summary}", "  "))
         if signal.error:
             lines.append(_wrapped(signal.error, "      error: "))
         for finding in signal.findings:

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.cli.browser import chromium, chromium_missing, inspect_page
-from tests.images import jpeg_with_exif, textured
+from tests.images import jpeg_with_exif
 from veracity.cli.main import main
 from veracity.cli.render.html import render_html
 from veracity.provenance.pipeline import analyze
