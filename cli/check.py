@@ -18,16 +18,34 @@ from veracity.cli.options import (
     no_detector_option,
 )
 
+STDIN_NAME = "<stdin>"
+
 
 @click.command()
-@click.argument("inputs", nargs=-1, required=True)
+@click.argument("inputs", nargs=-1)
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "jsonl"]),
+    type=click.Choice(["text", "json", "jsonl", "html"]),
     default="text",
     show_default=True,
-    help="Text for people; JSON (one array) or JSONL (one record per line) for programs.",
+    help="Text for people; JSON (one array) or JSONL (one record per line) for programs; HTML: a self-contained "
+    "report page to attach or show.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the output here instead of standard output. With --format html and several files: a folder "
+    "with one page per file and index.html.",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file or folder.")
+@click.option(
+    "--stdin",
+    "from_stdin",
+    is_flag=True,
+    help="Read one image's bytes from standard input (e.g. cat x.jpg | veracity check --stdin); - reads paths instead.",
 )
 @fail_on_option
 @detector_option
@@ -36,6 +54,9 @@ from veracity.cli.options import (
 def check(
     inputs: tuple[str, ...],
     output_format: str,
+    output: Path | None,
+    overwrite: bool,
+    from_stdin: bool,
     fail_on: tuple[str, ...],
     detector: str | None,
     no_detector: bool,
@@ -43,41 +64,66 @@ def check(
     max_pixels: int | None,
     trust_anchors: tuple[Path, ...],
     no_default_trust: bool,
+    no_interim_trust: bool,
     allow_remote: bool,
 ) -> None:
     """Check files for provenance and say whether they came from a camera or a generative model.
 
     INPUTS are files, directories (searched recursively for media files), glob patterns, @LIST files
-    with one path per line, or - to read paths from standard input. One bad file never stops the
-    others: it gets an error record, and the exit code is 1 at the end.
+    with one path per line, or - to read paths from standard input; --stdin reads one file's bytes
+    instead. One bad file never stops the others: it gets an error record, and the exit code is 1 at the end.
 
     Exit codes: 0 all files analysed; 1 a file could not be analysed; 2 usage error; 3 --fail-on matched.
     """
     # Imported here so `veracity check --help` does not load the analysis stack (C2PA SDK, numpy).
-    from veracity.provenance.assets.inputs import InputProblem, iter_inputs
     from veracity.provenance.options import AnalysisOptions
-    from veracity.provenance.pipeline import analyze_or_error
     from veracity.provenance.report import ErrorRecord
 
-    limits, signal_settings = analysis_settings(max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote)
+    if from_stdin == bool(inputs):
+        raise click.UsageError("Give INPUTS or --stdin (image bytes on standard input), not both and not neither.")
+    _check_output(output, overwrite)
+    limits, signal_settings = analysis_settings(
+        max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote, no_interim_trust
+    )
     options = AnalysisOptions(limits=limits, signal_settings=signal_settings)
     classifier = None if no_detector else _load_detector(detector)
+    sink = _Sink(output_format, output)
     errors = matched = 0
-    records = []
-    for item in iter_inputs(inputs, stdin=sys.stdin):
-        record = (
-            ErrorRecord(item.input, item.kind, item.message)
-            if isinstance(item, InputProblem)
-            else analyze_or_error(item, detector=classifier, options=options)
-        )
+    for record, data in _records(inputs, from_stdin, classifier, options, keep_bytes=output_format == "html"):
         errors += isinstance(record, ErrorRecord)
         matched += record.label in fail_on
-        _emit(record, output_format, records)
-    if output_format == "json":
-        click.echo(json.dumps([r.to_dict() for r in records], indent=2, ensure_ascii=False))
+        sink.add(record, data)
+    with library_errors():
+        sink.close()
     if errors:
         click.echo(f"{errors} file(s) could not be analysed.", err=True)
     sys.exit(batch_exit_code(errors=errors, matched=matched))
+
+
+def _records(inputs, from_stdin: bool, classifier, options, *, keep_bytes: bool):
+    """``(record, bytes or None)`` per input; bytes only when a page needs them."""
+    from veracity.provenance.assets.inputs import InputProblem, iter_inputs
+    from veracity.provenance.pipeline import analyze_or_error
+    from veracity.provenance.report import ErrorRecord
+
+    if from_stdin:
+        data = getattr(sys.stdin, "buffer", sys.stdin).read()
+        if not data:
+            yield ErrorRecord(STDIN_NAME, "EmptyInput", f"{STDIN_NAME}: no bytes on standard input."), None
+            return
+        yield analyze_or_error(data, detector=classifier, options=options, name=STDIN_NAME), data
+        return
+    for item in iter_inputs(inputs, stdin=sys.stdin):
+        if isinstance(item, InputProblem):
+            yield ErrorRecord(item.input, item.kind, item.message), None
+            continue
+        record = analyze_or_error(item, detector=classifier, options=options)
+        yield record, (item.read_bytes() if keep_bytes and not isinstance(record, ErrorRecord) else None)
+
+
+def _check_output(output: Path | None, overwrite: bool) -> None:
+    if output is not None and output.exists() and not overwrite:
+        raise click.UsageError(f"{output} exists. Pass --overwrite to replace it, or choose another -o path.")
 
 
 def _load_detector(name: str | None):
@@ -88,15 +134,63 @@ def _load_detector(name: str | None):
         return create_detector(name or DEFAULT_DETECTOR)
 
 
-def _emit(record, output_format: str, records: list) -> None:
-    from veracity.cli.render.text import render_error_line, render_text
-    from veracity.provenance.report import ErrorRecord, to_json_line
+class _Sink:
+    """Where records go: stdout or a file, in one of the formats; HTML pages are written at the end."""
 
-    if isinstance(record, ErrorRecord):
-        click.echo(render_error_line(record), err=True)
-    if output_format == "json":
-        records.append(record)
-    elif output_format == "jsonl":
-        click.echo(to_json_line(record))
-    elif not isinstance(record, ErrorRecord):
-        click.echo(render_text(record) + "\n")
+    def __init__(self, output_format: str, output: Path | None) -> None:
+        self.format = output_format
+        self.output = output
+        self.records: list = []
+        self.pages: list = []
+        self.lines: list[str] = []
+
+    def add(self, record, data: bytes | None) -> None:
+        from veracity.cli.render.text import render_error_line, render_text
+        from veracity.provenance.report import ErrorRecord, to_json_line
+
+        if isinstance(record, ErrorRecord):
+            click.echo(render_error_line(record), err=True)
+        if self.format == "json":
+            self.records.append(record)
+        elif self.format == "jsonl":
+            self._emit(to_json_line(record))
+        elif self.format == "html":
+            self.pages.append((record, data))
+        elif not isinstance(record, ErrorRecord):
+            self._emit(render_text(record) + "\n")
+
+    def _emit(self, text: str) -> None:
+        if self.output is None:
+            click.echo(text)
+        else:
+            self.lines.append(text)
+
+    def close(self) -> None:
+        if self.format == "json":
+            self._emit(json.dumps([r.to_dict() for r in self.records], indent=2, ensure_ascii=False))
+        if self.format == "html":
+            from veracity.cli.render.html import write_html
+
+            written = write_html(self.pages, self.output)
+            if written is not None:
+                click.echo(f"HTML report written to {written}", err=True)
+            else:
+                click.echo(self._single_page(), nl=False)
+            return
+        if self.output is not None:
+            _write_text(self.output, "\n".join(self.lines) + "\n")
+
+    def _single_page(self) -> str:
+        from veracity.cli.render.html import render_html
+        from veracity.provenance.report import ErrorRecord
+
+        reports = [(r, d) for r, d in self.pages if not isinstance(r, ErrorRecord)]
+        if len(reports) != 1:
+            raise click.UsageError("--format html without -o needs exactly one readable file; give -o FOLDER.")
+        return render_html(*reports[0])
+
+
+def _write_text(path: Path, text: str) -> None:
+    from veracity.cli.render.html import write_atomic_text
+
+    write_atomic_text(path, text)

@@ -30,7 +30,7 @@ def _apply(command, options):
 
 
 def trust_options(command):
-    """``--trust-anchors``, ``--no-default-trust`` and ``--allow-remote``; see `trust_settings`."""
+    """``--trust-anchors``, ``--no-default-trust``, ``--no-interim-trust``, ``--allow-remote``: `trust_settings`."""
     return _apply(
         command,
         (
@@ -41,6 +41,11 @@ def trust_options(command):
                 help="PEM file of extra C2PA trust anchors (repeatable).",
             ),
             click.option("--no-default-trust", is_flag=True, help="Leave out the bundled C2PA trust list."),
+            click.option(
+                "--no-interim-trust",
+                is_flag=True,
+                help="Leave out the bundled Content Credentials interim trust list (the one the Verify site uses).",
+            ),
             click.option(
                 "--allow-remote",
                 is_flag=True,
@@ -53,8 +58,8 @@ def trust_options(command):
 def analysis_options(command):
     """The limits and C2PA trust options of every command that analyses files (`check`, `scan`).
 
-    The command receives ``max_bytes``, ``max_pixels``, ``trust_anchors``, ``no_default_trust`` and
-    ``allow_remote``; `analysis_settings` turns them into what `AnalysisOptions` takes.
+    The command receives ``max_bytes``, ``max_pixels``, ``trust_anchors``, ``no_default_trust``,
+    ``no_interim_trust`` and ``allow_remote``; `analysis_settings` turns them into what `AnalysisOptions` takes.
     """
     command = trust_options(command)
     return _apply(
@@ -73,13 +78,18 @@ def analysis_options(command):
     )
 
 
-def trust_settings(trust_anchors: tuple[Path, ...], no_default_trust: bool, allow_remote: bool):
+def trust_settings(
+    trust_anchors: tuple[Path, ...], no_default_trust: bool, allow_remote: bool, no_interim_trust: bool = False
+):
     """The `TrustSettings` of the `trust_options`."""
     # Imported here so `--help` does not load the analysis stack (C2PA SDK, numpy).
     from veracity.provenance.credentials.trust import TrustSettings
 
     return TrustSettings(
-        anchor_files=tuple(trust_anchors), use_default_trust=not no_default_trust, allow_remote=allow_remote
+        anchor_files=tuple(trust_anchors),
+        use_default_trust=not no_default_trust,
+        use_interim_trust=not no_interim_trust,
+        allow_remote=allow_remote,
     )
 
 
@@ -89,10 +99,12 @@ def analysis_settings(
     trust_anchors: tuple[Path, ...],
     no_default_trust: bool,
     allow_remote: bool,
+    no_interim_trust: bool = False,
 ):
     """``(Limits, signal_settings)`` from the `analysis_options`; unset limits come from the environment."""
     from veracity.provenance.assets.asset import Limits
 
     defaults = Limits.from_env()
     limits = Limits(max_bytes=max_bytes or defaults.max_bytes, max_pixels=max_pixels or defaults.max_pixels)
-    return limits, {labels.C2PA: trust_settings(trust_anchors, no_default_trust, allow_remote)}
+    trust = trust_settings(trust_anchors, no_default_trust, allow_remote, no_interim_trust)
+    return limits, {labels.C2PA: trust}

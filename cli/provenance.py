@@ -40,7 +40,9 @@ def provenance() -> None:
 @_manifest_options
 @click.option("--tree", is_flag=True, help="Show the ingredient tree.")
 @_FORMAT
-def read(path, trust_anchors, no_default_trust, allow_remote, sidecar, fragments, tree, output_format) -> None:
+def read(
+    path, trust_anchors, no_default_trust, no_interim_trust, allow_remote, sidecar, fragments, tree, output_format
+) -> None:
     """Show the Content Credentials of PATH: state, signer, actions, AI declarations, problems."""
     from veracity.cli.render.provenance_text import render_manifest
     from veracity.provenance.credentials.reader import read_manifest
@@ -48,7 +50,7 @@ def read(path, trust_anchors, no_default_trust, allow_remote, sidecar, fragments
     with library_errors():
         result = read_manifest(
             path,
-            trust=trust_settings(trust_anchors, no_default_trust, allow_remote),
+            trust=trust_settings(trust_anchors, no_default_trust, allow_remote, no_interim_trust),
             sidecar=sidecar,
             fragments=fragments,
         )
@@ -64,7 +66,9 @@ def read(path, trust_anchors, no_default_trust, allow_remote, sidecar, fragments
 @click.option("--require", type=click.Choice(["valid", "trusted"]), default="valid", show_default=True,
               help="Exit with code 1 unless the state is at least this.")  # fmt: skip
 @_FORMAT
-def verify(path, trust_anchors, no_default_trust, allow_remote, sidecar, fragments, require, output_format) -> None:
+def verify(
+    path, trust_anchors, no_default_trust, no_interim_trust, allow_remote, sidecar, fragments, require, output_format
+) -> None:
     """Verify the Content Credentials of PATH and name the trust anchor that matched.
 
     Exit codes: 0 the state meets --require; 1 it does not (or the file could not be read); 2 usage error.
@@ -75,7 +79,7 @@ def verify(path, trust_anchors, no_default_trust, allow_remote, sidecar, fragmen
     with library_errors():
         result = verify_manifest(
             path,
-            trust=trust_settings(trust_anchors, no_default_trust, allow_remote),
+            trust=trust_settings(trust_anchors, no_default_trust, allow_remote, no_interim_trust),
             sidecar=sidecar,
             fragments=fragments,
         )
@@ -149,14 +153,14 @@ def trust() -> None:
 
 
 @trust.command("show")
-@click.option("--no-default-trust", is_flag=True, help="Leave out the bundled C2PA trust list.")
+@trust_options
 @_FORMAT
-def trust_show(no_default_trust, output_format) -> None:
+def trust_show(trust_anchors, no_default_trust, no_interim_trust, allow_remote, output_format) -> None:
     """List every trust source in use and its anchors."""
-    from veracity.provenance.credentials.trust import TrustSettings, resolve_trust_sources
+    from veracity.provenance.credentials.trust import resolve_trust_sources
 
     with library_errors():
-        sources = resolve_trust_sources(TrustSettings(use_default_trust=not no_default_trust))
+        sources = resolve_trust_sources(trust_settings(trust_anchors, no_default_trust, allow_remote, no_interim_trust))
     if output_format == "json":
         payload = [{**s.to_dict(), "anchors": [a.to_dict() for a in s.anchors]} for s in sources]
         click.echo(json.dumps(payload, indent=2))
@@ -164,7 +168,8 @@ def trust_show(no_default_trust, output_format) -> None:
     if not sources:
         click.echo("No trust anchors in use: every signer will be reported as untrusted.")
     for source in sources:
-        click.echo(f"{source.kind}: {source.location} ({len(source.anchors)} anchors)")
+        allowed = f", {source.allowed_count} allowed end-entity certificates" if source.allowed else ""
+        click.echo(f"{source.kind}: {source.name}, {source.location} ({len(source.anchors)} anchors{allowed})")
         for anchor in source.anchors:
             click.echo(f"  {anchor.fingerprint[:16]}  {anchor.subject}  (until {anchor.not_after[:10]})")
 

@@ -95,6 +95,7 @@ def scan(
     max_pixels: int | None,
     trust_anchors: tuple[Path, ...],
     no_default_trust: bool,
+    no_interim_trust: bool,
     allow_remote: bool,
     dedupe: bool,
     only: tuple[str, ...],
@@ -118,7 +119,9 @@ def scan(
     from veracity.benchmarks.scan.settings import ScanOptions, ScanSettings
     from veracity.detector.default import DEFAULT_DETECTOR
 
-    limits, signal_settings = analysis_settings(max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote)
+    limits, signal_settings = analysis_settings(
+        max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote, no_interim_trust
+    )
     settings = ScanSettings(
         detector=None if no_detector else (detector or DEFAULT_DETECTOR),
         device=device,

@@ -50,6 +50,15 @@ class Implication(StrEnum):
     NOTHING = "context"  # a fact worth showing that points nowhere
 
 
+class Certainty(StrEnum):
+    """How sure a verdict is, from the kind of evidence that decided it (`fusion.verdict` documents when)."""
+
+    HIGH = "high"  # intact credentials from a trusted signer
+    MEDIUM = "medium"  # a declaration whose author cannot be confirmed (untrusted signer, metadata, watermark)
+    LOW = "low"  # a statistical estimate only (the classifier)
+    NONE = "none"  # nothing decides
+
+
 class CredentialState(StrEnum):
     """The state of a file's Content Credentials (C2PA)."""
 
@@ -97,3 +106,10 @@ IMPLIES_NOTHING = Implication.NOTHING
 IMPLICATIONS: tuple[str, ...] = tuple(implication.value for implication in Implication)
 
 CREDENTIAL_STATES: tuple[str, ...] = tuple(state.value for state in CredentialState)
+
+# How sure a verdict is.
+CERTAINTY_HIGH = Certainty.HIGH
+CERTAINTY_MEDIUM = Certainty.MEDIUM
+CERTAINTY_LOW = Certainty.LOW
+CERTAINTY_NONE = Certainty.NONE
+CERTAINTIES: tuple[str, ...] = tuple(level.value for level in Certainty)

@@ -104,6 +104,10 @@ class Ingredient:
         codes: the ingredient's own validation codes (failures and notes), scoped to it.
         source_types: digital source types declared in its manifest's actions.
         ingredients: its own ingredients (from its manifest), recursively.
+        actions: the actions of its own manifest (with their software agents).
+        generative_ai_assertion: its manifest has the legacy ``com.adobe.generative-ai`` assertion.
+        claim_generator: the claim generator of its manifest, when it has one.
+        thumbnail: the resource identifier of its thumbnail in the store, when it has one.
     """
 
     title: str | None
@@ -113,6 +117,10 @@ class Ingredient:
     codes: tuple[ValidationCode, ...] = ()
     source_types: tuple[str, ...] = ()
     ingredients: tuple[Ingredient, ...] = ()
+    actions: tuple[Action, ...] = ()
+    generative_ai_assertion: bool = False
+    claim_generator: str | None = None
+    thumbnail: str | None = None
 
     @property
     def failures(self) -> tuple[ValidationCode, ...]:
@@ -126,6 +134,10 @@ class Ingredient:
             "manifest": self.manifest,
             "failures": [c.to_dict() for c in self.failures],
             "source_types": list(self.source_types),
+            "actions": [a.to_dict() for a in self.actions],
+            "generative_ai_assertion": self.generative_ai_assertion,
+            "claim_generator": self.claim_generator,
+            "thumbnail": self.thumbnail,
             "ingredients": [i.to_dict() for i in self.ingredients],
         }
 
@@ -234,6 +246,7 @@ def parse_ingredients(store: Mapping[str, Any], label: str | None, *, depth: int
         child_label = item.get("active_manifest") if isinstance(item.get("active_manifest"), str) else None
         title = item.get("title")
         child_manifest = manifests.get(child_label) if child_label else None
+        child_actions = parse_actions(child_manifest, child_label) if isinstance(child_manifest, dict) else []
         found.append(
             Ingredient(
                 title=title,
@@ -243,10 +256,15 @@ def parse_ingredients(store: Mapping[str, Any], label: str | None, *, depth: int
                 codes=tuple(_ingredient_codes(item, scope=str(title or child_label or "ingredient"))),
                 source_types=_unique(
                     a.digital_source_type or a.vendor_source_type
-                    for a in (parse_actions(child_manifest, child_label) if isinstance(child_manifest, dict) else [])
+                    for a in child_actions
                     if a.digital_source_type or a.vendor_source_type
                 ),
                 ingredients=parse_ingredients(store, child_label, depth=depth + 1) if child_label != label else (),
+                actions=tuple(child_actions),
+                generative_ai_assertion=isinstance(child_manifest, dict)
+                and LEGACY_GENERATIVE_AI_LABEL in assertion_labels(child_manifest),
+                claim_generator=claim_generator_of(child_manifest) if isinstance(child_manifest, dict) else None,
+                thumbnail=_resource_id(item.get("thumbnail")),
             )
         )
     return tuple(found)
@@ -304,6 +322,20 @@ def status_codes(store: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(
         str(s["code"]) for s in store.get("validation_status", []) or [] if isinstance(s, dict) and "code" in s
     )
+
+
+def claim_generator_of(manifest: Mapping[str, Any]) -> str | None:
+    """The claim generator string, or the names from ``claim_generator_info``; ``None`` when neither is set."""
+    generator = manifest.get("claim_generator") or " ".join(
+        str(i.get("name")) for i in manifest.get("claim_generator_info", []) or [] if isinstance(i, dict)
+    )
+    return str(generator) if generator else None
+
+
+def _resource_id(reference: Any) -> str | None:
+    if isinstance(reference, dict) and isinstance(reference.get("identifier"), str):
+        return reference["identifier"]
+    return None
 
 
 def assertion_labels(manifest: Mapping[str, Any]) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ from veracity.provenance.credentials.facts import (
     Ingredient,
     Signer,
     assertion_labels,
+    claim_generator_of,
     has_cawg_identity,
     parse_actions,
     parse_ai_declarations,
@@ -40,8 +41,10 @@ from veracity.provenance.credentials.facts import (
     status_codes,
 )
 from veracity.provenance.credentials.trust import (
+    SOURCE_NAMES,
     TrustSettings,
     TrustSource,
+    anchors_only,
     build_context,
     resolve_trust_sources,
     single_sources,
@@ -63,7 +66,7 @@ STORE = "store"
 FRAGMENT = "fragment"
 LOCATIONS: tuple[str, ...] = (EMBEDDED, SIDECAR, REMOTE, STORE, FRAGMENT)
 
-_STORE_MIMES = frozenset({"application/c2pa", "application/x-c2pa-manifest-store"})
+STORE_MIMES = frozenset({"application/c2pa", "application/x-c2pa-manifest-store"})
 _REMOTE_URL = re.compile(r"remote manifests? from url (\S+)", re.IGNORECASE)
 
 
@@ -105,12 +108,15 @@ class ManifestResult:
         assertion_labels: labels of the active manifest's assertions.
         ingredients: the ingredient tree, each with its own validation.
         has_thumbnail: the active manifest has a claim thumbnail.
+        thumbnail: the resource identifier of that thumbnail in the store (for `read_thumbnails`).
         cawg_identity: the active manifest has a CAWG identity assertion.
         ai: AI declarations from all four places.
         codes: validation codes, grouped (see `validation_codes`), active manifest and ingredient deltas.
         status_codes: the SDK's flat ``validation_status`` codes, as listed (may repeat).
         trust_sources: the trust sources used (kind, location, count).
         trusted_by: which anchor (or source) made the signer trusted, when trusted and identified.
+        trust_list: the kind of trust source the signer chained to (``bundled``, ``interim``, ``--trust-anchors``,
+            ``environment``, ``user-store``), when identified.
         notes: plain sentences about the read (sidecar used, remote not fetched, ...).
     """
 
@@ -131,12 +137,14 @@ class ManifestResult:
     assertion_labels: tuple[str, ...] = ()
     ingredients: tuple[Ingredient, ...] = ()
     has_thumbnail: bool = False
+    thumbnail: str | None = None
     cawg_identity: bool = False
     ai: AiDeclarations = field(default_factory=AiDeclarations)
     codes: tuple[ValidationCode, ...] = ()
     status_codes: tuple[str, ...] = ()
     trust_sources: tuple[dict[str, Any], ...] = ()
     trusted_by: str | None = None
+    trust_list: str | None = None
     notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -186,6 +194,7 @@ class ManifestResult:
             "ingredient_count": self.ingredient_count,
             "ingredients": [i.to_dict() for i in self.ingredients],
             "has_thumbnail": self.has_thumbnail,
+            "thumbnail": self.thumbnail,
             "cawg_identity": self.cawg_identity,
             "ai": self.ai.to_dict(),
             "groups": {g: [c.to_dict() for c in codes] for g, codes in self.groups.items()},
@@ -193,6 +202,8 @@ class ManifestResult:
             "status_codes": list(self.status_codes),
             "trust_sources": list(self.trust_sources),
             "trusted_by": self.trusted_by,
+            "trust_list": self.trust_list,
+            "trust_list_name": SOURCE_NAMES.get(self.trust_list) if self.trust_list else None,
             "notes": list(self.notes),
         }
 
@@ -238,34 +249,90 @@ def verify_manifest(
     fragments: Sequence[str | os.PathLike[str]] = (),
     name: str | None = None,
 ) -> ManifestResult:
-    """Like `read_manifest`, and when the signer is trusted also find the anchor that made it so.
+    """Like `read_manifest`, and when the signer chains to a trust source also name the source and the anchor.
 
-    The SDK does not say which anchor matched, so the anchors are searched by halving: the source that
-    trusts the signer alone, then half of its certificates, and so on. That costs about log2(anchors)
-    extra reads (5 for the bundled list), and only for trusted results. ``trusted_by`` names the anchor.
+    The SDK does not say which anchor matched, so the sources are tried one by one and the matching source's
+    anchors searched by halving: about log2(anchors) extra reads, only for files whose signer is trusted
+    (including a trusted signer of credentials that fail for another reason). The answer is remembered per
+    signing certificate, so a batch pays it once per signer. ``trusted_by`` names the anchor (or the allowed
+    end-entity list) and ``trust_list`` the kind of source.
     """
     trust = trust or TrustSettings()
     asset = source if isinstance(source, Asset) else load_asset(source, name=name)
     result = read_manifest(asset, trust=trust, sidecar=sidecar, fragments=fragments, name=name)
-    if result.state != TRUSTED:
+    if not signer_trusted(result):
         return result
     sources = resolve_trust_sources(trust)
+    key = _signer_key(result, sources)
+    if key is not None and key in _ANCHOR_CACHE:
+        trusted_by, kind = _ANCHOR_CACHE[key]
+        return replace(result, trusted_by=trusted_by, trust_list=kind)
 
     def trusts(candidates: tuple[TrustSource, ...]) -> bool:
-        return _state_with(asset, candidates, trust, sidecar, fragments) == TRUSTED
+        return signer_trusted(_read_with_sources(asset, candidates, trust, sidecar=sidecar, fragments=fragments))
 
+    found = _find_anchor(sources, trusts)
+    if found is None:
+        return result
+    if key is not None:
+        if len(_ANCHOR_CACHE) >= _ANCHOR_CACHE_SIZE:
+            _ANCHOR_CACHE.pop(next(iter(_ANCHOR_CACHE)))
+        _ANCHOR_CACHE[key] = found
+    return replace(result, trusted_by=found[0], trust_list=found[1])
+
+
+def signer_trusted(result: ManifestResult) -> bool:
+    """Whether the active manifest's signer chains to a trust source in use, whatever else failed."""
+    if result.state == TRUSTED:
+        return True
+    active = {c.code for c in result.codes if c.scope == "active"}
+    return "signingCredential.trusted" in active and "signingCredential.untrusted" not in active
+
+
+_ANCHOR_CACHE: dict[tuple, tuple[str, str]] = {}
+_ANCHOR_CACHE_SIZE = 256
+
+
+def _signer_key(result: ManifestResult, sources: tuple[TrustSource, ...]) -> tuple | None:
+    signer = result.signer
+    if signer is None or not signer.serial:
+        return None
+    identity = (signer.serial, signer.issuer, signer.organisation, signer.common_name, signer.not_after)
+    return identity + tuple((s.kind, s.location, len(s.anchors), s.allowed_count) for s in sources)
+
+
+def _find_anchor(sources: tuple[TrustSource, ...], trusts) -> tuple[str, str] | None:
+    """``(trusted_by, kind)`` of the source (and anchors) that trust the signer, or ``None``."""
     for candidate in sources:
         if len(sources) > 1 and not trusts((candidate,)):
             continue
-        singles = single_sources(candidate)
-        while len(singles) > 1:
-            half = singles[: len(singles) // 2]
-            singles = half if trusts(tuple(half)) else singles[len(half) :]
-        if singles and trusts((singles[0],)):
-            anchor = singles[0].anchors[0]
-            return replace(result, trusted_by=f"{anchor.subject} (sha256 {anchor.fingerprint[:16]}, {candidate.kind})")
-        return replace(result, trusted_by=f"{candidate.kind}: {candidate.location}")
-    return result
+        if candidate.allowed and not trusts((anchors_only(candidate),)):
+            return f"an allowed end-entity certificate of {candidate.name}", candidate.kind
+        needed = _minimal_anchors((), single_sources(candidate), trusts)
+        if not needed:
+            return candidate.name, candidate.kind
+        described = " and ".join(
+            f"{s.anchors[0].subject} (sha256 {s.anchors[0].fingerprint[:16]})" for s in needed if s.anchors
+        )
+        return f"{described}, on {candidate.name}", candidate.kind
+    return None
+
+
+def _minimal_anchors(fixed: tuple, candidates: list[TrustSource], trusts) -> list[TrustSource]:
+    """A small subset of `candidates` that, with `fixed`, still trusts the signer (divide and conquer).
+
+    One anchor usually suffices; an expired certificate with a timestamp needs two (the signer's root and the
+    timestamp authority's), so a split that neither half satisfies alone is searched on both sides.
+    """
+    if len(candidates) <= 1:
+        return list(candidates)
+    half, rest = candidates[: len(candidates) // 2], candidates[len(candidates) // 2 :]
+    if trusts(fixed + tuple(half)):
+        return _minimal_anchors(fixed, half, trusts)
+    if trusts(fixed + tuple(rest)):
+        return _minimal_anchors(fixed, rest, trusts)
+    left = _minimal_anchors(fixed + tuple(rest), half, trusts)
+    return left + _minimal_anchors(fixed + tuple(left), rest, trusts)
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -286,8 +353,8 @@ def _read_with_sources(
     import c2pa
 
     mime = asset.media_type.mime
-    is_store = mime in _STORE_MIMES
-    fmt = "application/c2pa" if is_store else _reader_format(mime)
+    is_store = mime in STORE_MIMES
+    fmt = "application/c2pa" if is_store else reader_format(mime)
     location = STORE if is_store else (FRAGMENT if fragments else EMBEDDED)
     notes: list[str] = []
     try:
@@ -367,9 +434,6 @@ def build_result(
     ingredients = parse_ingredients(store, active)
     codes = tuple(parse_validation(store, ingredients))
     state = {"Trusted": TRUSTED, "Valid": VALID}.get(str(store.get("validation_state")), INVALID)
-    generator = manifest.get("claim_generator") or " ".join(
-        str(i.get("name")) for i in manifest.get("claim_generator_info", []) or [] if isinstance(i, dict)
-    )
     return ManifestResult(
         name=name,
         state=state,
@@ -377,7 +441,7 @@ def build_result(
         remote_url=remote_url,
         active_manifest=active,
         manifest_count=len(manifests),
-        claim_generator=generator or None,
+        claim_generator=claim_generator_of(manifest),
         claim_version=manifest.get("claim_version"),
         title=manifest.get("title"),
         format=manifest.get("format"),
@@ -387,6 +451,9 @@ def build_result(
         assertion_labels=assertion_labels(manifest),
         ingredients=ingredients,
         has_thumbnail=isinstance(manifest.get("thumbnail"), dict),
+        thumbnail=(manifest.get("thumbnail") or {}).get("identifier")
+        if isinstance(manifest.get("thumbnail"), dict)
+        else None,
         cawg_identity=has_cawg_identity(manifest),
         ai=parse_ai_declarations(store, active),
         codes=codes,
@@ -409,7 +476,8 @@ def _cr_signature(reader, active: str | None) -> dict[str, Any] | None:
     return None
 
 
-def _reader_format(mime: str) -> str | None:
+def reader_format(mime: str) -> str | None:
+    """The format string c2pa's Reader takes for `mime`, or ``None`` when it does not read that format."""
     import c2pa
 
     return mime if mime in c2pa.Reader.get_supported_mime_types() else None

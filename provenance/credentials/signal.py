@@ -1,16 +1,18 @@
 """Turn a `ManifestResult` into the ``c2pa`` signal's findings, under the fusion rules of `verdict.py`.
 
-Declaring findings only come from evidence that holds:
+`assessment.assess_credentials` keeps apart integrity (do hashes and signatures still bind the manifest to
+these bytes?) and signer trust (trusted, untrusted, expired or revoked). Declaring findings follow from it:
 
-- ``implies=generated``: a trained-AI declaration (``trainedAlgorithmicMedia`` on an action of the active
-  manifest or of an ingredient's manifest, Adobe's vendor parameter, or the legacy
-  ``com.adobe.generative-ai`` assertion), only when the manifest is ``valid`` or ``trusted``;
-- ``implies=ai-edited``: ``compositeWithTrainedAlgorithmicMedia`` / ``compositeSynthetic``, same condition;
-- ``implies=captured``: only a ``trusted`` manifest whose active manifest declares a capture source type
-  (``digitalCapture``, ``computationalCapture``, film, print) with no AI declaration anywhere.
+- ``implies=generated`` / ``implies=ai-edited``: the deciding AI claim (see `assessment` for how the ingredient
+  tree is followed), when the manifest still binds to this file, **whoever signed it**: an untrusted or
+  expired signer changes the wording and how sure the verdict is, never whether the declaration counts;
+- ``implies=captured``: only intact credentials from a trusted signer whose active manifest declares a capture
+  source type (``digitalCapture``, ``computationalCapture``, film, print) with no AI declaration anywhere;
+  an untrusted capture claim is context.
 
-Everything else, including the same declarations in an invalid manifest, is ``context``: worth showing,
-pointing nowhere. ``algorithmicMedia`` (procedural, no trained model) is not AI.
+A tampered manifest's declarations are context: the manifest no longer describes these bytes. The details
+carry the assessment under ``assessment`` for fusion and reports. ``algorithmicMedia`` (procedural, no
+trained model) is not AI.
 """
 
 from __future__ import annotations
@@ -18,9 +20,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from veracity.provenance import labels
-from veracity.provenance.credentials.facts import source_type_implies
-from veracity.provenance.credentials.reader import ABSENT, INVALID, TRUSTED, VALID, ManifestResult, verify_manifest
-from veracity.provenance.credentials.trust import TrustSettings
+from veracity.provenance.credentials.assessment import (
+    INTACT,
+    INTEGRITY_TAMPERED,
+    SIGNER_EXPIRED,
+    SIGNER_TRUSTED,
+    SIGNER_UNTRUSTED,
+    UNREADABLE,
+    UNVERIFIED,
+    AiClaim,
+    CredentialAssessment,
+    assess_credentials,
+)
+from veracity.provenance.credentials.reader import ABSENT, ManifestResult, verify_manifest
+from veracity.provenance.credentials.trust import SOURCE_NAMES, TrustSettings
 from veracity.provenance.credentials.validation_codes import group_words
 from veracity.provenance.signals import Finding, SignalResult
 from veracity.provenance.sourcetypes import lookup_source_type
@@ -29,10 +42,16 @@ if TYPE_CHECKING:
     from veracity.provenance.assets.asset import Asset
     from veracity.provenance.options import AnalysisOptions
 
-_STATE_WORDS = {
-    TRUSTED: "valid and signed by a trusted signer",
-    VALID: "valid (intact), but the signer is not on a trust list in use",
-    INVALID: "present but failing validation",
+_INTEGRITY_SUMMARY = {
+    INTACT: "intact (they still match this file)",
+    INTEGRITY_TAMPERED: "changed after signing",
+    UNVERIFIED: "malformed, so not fully checked",
+    UNREADABLE: "present but unreadable",
+}
+_TRUST_SUMMARY = {
+    SIGNER_TRUSTED: "signer on a trust list in use",
+    SIGNER_UNTRUSTED: "signer not on a trust list in use",
+    SIGNER_EXPIRED: "signer's certificate expired or revoked",
 }
 
 
@@ -41,30 +60,22 @@ def manifest_signal(result: ManifestResult) -> SignalResult:
     details = result.to_dict()
     if result.state == ABSENT:
         return _absent_signal(result, details)
-    holds = result.state in (VALID, TRUSTED)
-    findings = [_state_finding(result)]
-    findings.extend(_ai_findings(result, holds))
-    capture = _capture_finding(result)
+    assessment = assess_credentials(result)
+    details["assessment"] = assessment.to_dict()
+    findings = [_integrity_finding(result, assessment)]
+    signer = _signer_finding(result, assessment)
+    if signer is not None:
+        findings.append(signer)
+    findings.extend(_claim_finding(c, assessment, deciding=True) for c in assessment.claims)
+    findings.extend(_claim_finding(c, assessment, deciding=False) for c in assessment.context_claims)
+    capture = _capture_finding(result, assessment)
     if capture is not None:
         findings.append(capture)
     findings.extend(_group_findings(result))
-    if result.signer and (result.signer.organisation or result.signer.common_name):
-        signer = result.signer
-        findings.append(
-            Finding(
-                kind="c2pa.signer",
-                where="C2PA claim signature",
-                value=", ".join(v for v in (signer.organisation, signer.common_name) if v),
-                meaning=f"Signed by {signer.organisation or signer.common_name}"
-                + (f", issued by {signer.issuer}" if signer.issuer else "")
-                + (" (timestamped)" if signer.timestamped else " (no trusted timestamp)")
-                + ".",
-            )
-        )
     findings.sort(key=lambda f: labels.IMPLICATIONS.index(f.implies))
-    summary = f"Content Credentials {_STATE_WORDS[result.state]}"
-    if result.state == INVALID and result.groups:
-        summary += " (" + ", ".join(group_words(g) for g in result.groups if g != "untrusted") + ")"
+    summary = f"Content Credentials {_INTEGRITY_SUMMARY[assessment.integrity]}"
+    if assessment.signer_trust in _TRUST_SUMMARY:
+        summary += f"; {_TRUST_SUMMARY[assessment.signer_trust]}"
     summary += f"; from {result.claim_generator}." if result.claim_generator else "."
     return SignalResult(labels.C2PA, labels.FOUND, summary, tuple(findings), details)
 
@@ -97,88 +108,101 @@ def _absent_signal(result: ManifestResult, details: dict) -> SignalResult:
     return SignalResult(labels.C2PA, labels.ABSENT, "No Content Credentials (C2PA) in this file.", details=details)
 
 
-def _state_finding(result: ManifestResult) -> Finding:
+def _integrity_finding(result: ManifestResult, assessment: CredentialAssessment) -> Finding:
     where = {"sidecar": "C2PA sidecar manifest", "remote": "C2PA remote manifest", "store": "C2PA manifest store"}
-    meaning = f"The Content Credentials are {_STATE_WORDS[result.state]}."
-    if result.problem is not None:
+    integrity = assessment.integrity
+    if integrity == UNREADABLE and result.problem is not None:
         meaning = f"Content Credentials are present but could not be read: {result.problem.message}."
-    if result.trusted_by:
-        meaning += f" Trust anchor: {result.trusted_by}."
+    elif integrity == INTEGRITY_TAMPERED and "file" in assessment.tampered_parts:
+        meaning = "The Content Credentials do not match this file: it was changed after signing."
+    elif integrity == INTEGRITY_TAMPERED:
+        parts = ", ".join(f"'{p}'" for p in assessment.tampered_parts)
+        meaning = f"The Content Credentials of the ingredient {parts} were changed after signing."
+    elif integrity == UNVERIFIED:
+        meaning = "The Content Credentials are malformed, so they cannot be checked completely."
+    else:
+        meaning = "The Content Credentials still match this file: its hashes and signature are intact."
     return Finding(
-        kind="c2pa.state",
+        kind="c2pa.integrity",
         where=where.get(result.location or "", "C2PA manifest"),
-        value=result.state,
+        value=integrity,
         meaning=meaning,
     )
 
 
-def _ai_findings(result: ManifestResult, holds: bool) -> list[Finding]:
-    found: list[Finding] = []
-    ingredient_codes = [c for c in result.ai.any_manifest_dst if c not in result.ai.active_manifest_dst]
-    places = [(c, "digitalSourceType on an action of the active manifest") for c in result.ai.active_manifest_dst]
-    places += [(c, "digitalSourceType on an action of an ingredient's manifest") for c in ingredient_codes]
-    places += [(c, "Adobe vendor parameter com.adobe.digitalSourceType") for c in result.ai.vendor_parameter_dst]
-    for code, where in places:
-        implied = source_type_implies(code)
-        if implied not in (labels.IMPLIES_GENERATED, labels.IMPLIES_AI_EDITED):
-            continue
-        term = lookup_source_type(code)
-        found.append(_declaring(f"c2pa.source_type.{code}", where, code, term.words if term else code, implied, holds))
-    if result.ai.legacy_generative_ai_assertion:
-        found.append(
-            _declaring(
-                "c2pa.generative_ai_assertion",
-                "legacy com.adobe.generative-ai assertion",
-                "com.adobe.generative-ai",
-                "created with generative AI (early Adobe Firefly declaration)",
-                labels.IMPLIES_GENERATED,
-                holds,
-            )
-        )
-    return found
-
-
-def _declaring(kind: str, where: str, value: str, words: str, implied: str, holds: bool) -> Finding:
-    if holds:
-        return Finding(kind, f"C2PA {where}", value, f"The Content Credentials declare: {words}.", implied)
-    return Finding(
-        kind,
-        f"C2PA {where}",
-        value,
-        f"The Content Credentials declare: {words}; but they fail validation, so the declaration is not relied on.",
-        labels.IMPLIES_NOTHING,
-    )
-
-
-def _capture_finding(result: ManifestResult) -> Finding | None:
-    captures = [c for c in result.ai.active_manifest_dst if source_type_implies(c) == labels.IMPLIES_CAPTURED]
-    if not captures:
+def _signer_finding(result: ManifestResult, assessment: CredentialAssessment) -> Finding | None:
+    signer = result.signer
+    if signer is None or not (signer.organisation or signer.common_name):
         return None
-    code = captures[0]
+    who = signer.organisation or signer.common_name
+    meaning = f"Signed by {who}" + (f" (certificate issued by {signer.issuer})" if signer.issuer else "")
+    if assessment.signer_trust == SIGNER_TRUSTED and result.trusted_by:
+        meaning += f"; trusted through {result.trusted_by}."
+    elif assessment.signer_trust == SIGNER_TRUSTED:
+        meaning += f"; trusted through {SOURCE_NAMES.get(result.trust_list or '', 'a trust source in use')}."
+    elif assessment.signer_trust == SIGNER_EXPIRED:
+        until = f" on {signer.not_after[:10]}" if signer.not_after else ""
+        meaning += (
+            f"; the certificate expired{until} (or was revoked) and no trusted timestamp shows it was valid "
+            "at signing, so who signed cannot be confirmed."
+        )
+    else:
+        meaning += "; this signer is on no trust list in use, so who signed cannot be confirmed."
+    values = ", ".join(v for v in (signer.organisation, signer.common_name) if v)
+    return Finding(kind="c2pa.signer", where="C2PA claim signature", value=values, meaning=meaning)
+
+
+def _claim_finding(claim: AiClaim, assessment: CredentialAssessment, *, deciding: bool) -> Finding:
+    tool = f" (tool: {claim.tool})" if claim.tool else ""
+    kind = (
+        "c2pa.generative_ai_assertion" if claim.code == "com.adobe.generative-ai" else f"c2pa.source_type.{claim.code}"
+    )
+    where = f"C2PA {claim.where}"
+    if deciding and assessment.counts:
+        return Finding(kind, where, claim.code, f"The Content Credentials declare: {claim.words}{tool}.", claim.implies)
+    if deciding:
+        meaning = (
+            f"The Content Credentials declared: {claim.words}{tool}; they no longer match this file, "
+            "so the declaration is not relied on."
+        )
+    else:
+        meaning = f"The Content Credentials also record: {claim.words}{tool}."
+    return Finding(kind, where, claim.code, meaning, labels.IMPLIES_NOTHING)
+
+
+def _capture_finding(result: ManifestResult, assessment: CredentialAssessment) -> Finding | None:
+    code = assessment.capture
+    if code is None:
+        return None
     term = lookup_source_type(code)
     words = term.words if term else code
-    if result.state == TRUSTED and not result.ai.ai_anywhere:
-        return Finding(
-            f"c2pa.source_type.{code}",
-            "C2PA digitalSourceType on an action of the active manifest",
-            code,
-            f"A trusted signer declares a capture: {words}, with no AI action.",
-            labels.IMPLIES_CAPTURED,
-        )
-    reason = "the manifest also declares AI" if result.ai.ai_anywhere else "the signer is not trusted or it fails"
-    return Finding(
-        f"c2pa.source_type.{code}",
-        "C2PA digitalSourceType on an action of the active manifest",
-        code,
-        f"Declares a capture ({words}), but {reason}, so it is not relied on.",
-    )
+    where = "C2PA digitalSourceType on an action of the active manifest"
+    ai_anywhere = bool(assessment.claims or assessment.context_claims) or result.ai.ai_anywhere
+    holds = assessment.integrity == INTACT and assessment.signer_trust == SIGNER_TRUSTED
+    if holds and not ai_anywhere:
+        meaning = f"A trusted signer declares a capture: {words}, with no AI action."
+        return Finding(f"c2pa.source_type.{code}", where, code, meaning, labels.IMPLIES_CAPTURED)
+    if ai_anywhere:
+        reason = "the credentials also declare AI"
+    elif assessment.integrity != INTACT:
+        reason = "the credentials do not hold for this file"
+    else:
+        reason = "the signer is not trusted"
+    meaning = f"Declares a capture ({words}), but {reason}, so it is context, not a verdict."
+    return Finding(f"c2pa.source_type.{code}", where, code, meaning)
 
 
 def _group_findings(result: ManifestResult) -> list[Finding]:
     found = []
     for group, codes in result.groups.items():
+        scopes: dict[str, list[str]] = {}
+        for code in codes:
+            where = scopes.setdefault(code.words, [])
+            scope = "this file" if code.scope == "active" else code.scope
+            if scope not in where:
+                where.append(scope)
         scoped = "; ".join(
-            f"{c.words}" + (f" [{c.scope}]" if c.scope != "active" else "") for c in _unique_codes(codes)
+            words + ("" if where == ["this file"] else f" [{', '.join(where)}]") for words, where in scopes.items()
         )
         found.append(
             Finding(
@@ -191,14 +215,6 @@ def _group_findings(result: ManifestResult) -> list[Finding]:
     return found
 
 
-def _unique_codes(codes):
-    seen = set()
-    for c in codes:
-        if (c.code, c.scope) not in seen:
-            seen.add((c.code, c.scope))
-            yield c
-
-
 def read_c2pa_signal(asset: Asset, options: AnalysisOptions | None = None) -> SignalResult:
     """The ``c2pa`` signal: verify the asset's Content Credentials under the trust settings in `options`.
 
@@ -206,7 +222,7 @@ def read_c2pa_signal(asset: Asset, options: AnalysisOptions | None = None) -> Si
     files only).
 
     ``options.signal_settings["c2pa"]`` may hold a `TrustSettings`; without it the defaults apply
-    (bundled trust list, user anchors, no network).
+    (bundled C2PA and interim trust lists, user anchors, no network).
     """
     settings = getattr(options, "signal_settings", {}).get(labels.C2PA) if options is not None else None
     trust = settings if isinstance(settings, TrustSettings) else TrustSettings()

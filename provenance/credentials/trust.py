@@ -1,10 +1,12 @@
 """Who veracity trusts to sign Content Credentials, and the c2pa settings built from that.
 
-Three offline sources, in this order:
+Offline sources, in this order:
 
 1. the bundled copy of the C2PA trust list (``provenance/credentials/trustlists/``, see SOURCE.md there), unless
    ``--no-default-trust``;
-2. the user's anchors: ``--trust-anchors FILE`` (repeatable), the ``VERACITY_TRUST_ANCHORS`` environment
+2. the bundled copy of the Content Credentials *interim* trust list, the one the Verify site uses (anchors,
+   allowed end-entity certificate hashes and its EKU configuration), unless ``--no-interim-trust``;
+3. the user's anchors: ``--trust-anchors FILE`` (repeatable), the ``VERACITY_TRUST_ANCHORS`` environment
    variable (one or more PEM files separated by the OS path separator), and the user trust store, a folder
    of PEM files under ``$XDG_CONFIG_HOME/veracity/trust-anchors`` managed by
    ``veracity provenance trust show|add|remove``.
@@ -33,11 +35,28 @@ ENV_TRUST_ANCHORS = "VERACITY_TRUST_ANCHORS"
 _TRUSTLIST_DIR = Path(__file__).resolve().parent / "trustlists"
 BUNDLED_TRUST_LIST = _TRUSTLIST_DIR / "c2pa_trust_list.pem"
 BUNDLED_TRUST_CONFIG = _TRUSTLIST_DIR / "c2pa_store.cfg"
+INTERIM_TRUST_LIST = _TRUSTLIST_DIR / "interim_anchors.pem"
+INTERIM_ALLOWED_LIST = _TRUSTLIST_DIR / "interim_allowed.sha256.txt"
+INTERIM_TRUST_CONFIG = _TRUSTLIST_DIR / "interim_store.cfg"
+#: When the bundled copy of the interim list was taken (see trustlists/SOURCE.md).
+INTERIM_LIST_DATE = "2026-11-30"
 
 BUNDLED = "bundled"
+INTERIM = "interim"
 FLAG = "--trust-anchors"
 ENVIRONMENT = "environment"
 USER_STORE = "user-store"
+#: Bundled lists: passed to c2pa as trust anchors (the user's go in as user anchors).
+LIST_KINDS = (BUNDLED, INTERIM)
+
+#: What a report calls each kind of trust source, for people.
+SOURCE_NAMES: dict[str, str] = {
+    BUNDLED: "the C2PA trust list",
+    INTERIM: "the Content Credentials interim trust list (as used by the Verify site)",
+    FLAG: "your --trust-anchors file",
+    ENVIRONMENT: "your VERACITY_TRUST_ANCHORS file",
+    USER_STORE: "your trust store",
+}
 
 
 @dataclass(frozen=True)
@@ -47,6 +66,8 @@ class TrustSettings:
     Attributes:
         anchor_files: PEM files given explicitly (``--trust-anchors``).
         use_default_trust: include the bundled C2PA trust list.
+        use_interim_trust: include the bundled Content Credentials interim trust list (anchors and allowed
+            end-entity certificates), as the Verify site does.
         use_environment: include the files named by ``VERACITY_TRUST_ANCHORS``.
         use_user_store: include the user trust store.
         allow_remote: fetch remote manifests (off by default; then with a timeout and a size limit).
@@ -57,6 +78,7 @@ class TrustSettings:
 
     anchor_files: tuple[Path, ...] = ()
     use_default_trust: bool = True
+    use_interim_trust: bool = True
     use_environment: bool = True
     use_user_store: bool = True
     allow_remote: bool = False
@@ -65,11 +87,17 @@ class TrustSettings:
     store_dir: Path | None = None
 
     @classmethod
-    def only(cls, *anchor_files: str | os.PathLike[str], use_default_trust: bool = False) -> TrustSettings:
+    def only(
+        cls,
+        *anchor_files: str | os.PathLike[str],
+        use_default_trust: bool = False,
+        use_interim_trust: bool = False,
+    ) -> TrustSettings:
         """Settings that trust exactly these files (no environment, no user store): for tests and scripts."""
         return cls(
             anchor_files=tuple(Path(p) for p in anchor_files),
             use_default_trust=use_default_trust,
+            use_interim_trust=use_interim_trust,
             use_environment=False,
             use_user_store=False,
         )
@@ -78,6 +106,7 @@ class TrustSettings:
         return {
             "anchor_files": [str(p) for p in self.anchor_files],
             "use_default_trust": self.use_default_trust,
+            "use_interim_trust": self.use_interim_trust,
             "use_environment": self.use_environment,
             "use_user_store": self.use_user_store,
             "allow_remote": self.allow_remote,
@@ -114,19 +143,34 @@ class TrustSource:
     """A set of anchors from one place.
 
     Attributes:
-        kind: ``bundled``, ``--trust-anchors``, ``environment`` or ``user-store``.
+        kind: ``bundled``, ``interim``, ``--trust-anchors``, ``environment`` or ``user-store``.
         location: the file or folder it came from.
         pem: the certificates, PEM text.
         anchors: the certificates described.
+        allowed: allowed end-entity certificates (SHA-256 hashes, base64, one a line; ``#`` comments), or "".
     """
 
     kind: str
     location: str
     pem: str = field(repr=False)
     anchors: tuple[Anchor, ...]
+    allowed: str = field(default="", repr=False)
+
+    @property
+    def name(self) -> str:
+        """The source for people, e.g. "the Content Credentials interim trust list"."""
+        return SOURCE_NAMES.get(self.kind, self.kind)
+
+    @property
+    def allowed_count(self) -> int:
+        return sum(1 for line in self.allowed.splitlines() if line.strip() and not line.startswith("#"))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "location": self.location, "anchors": len(self.anchors)}
+        data: dict[str, Any] = {"kind": self.kind, "name": self.name, "location": self.location}
+        data["anchors"] = len(self.anchors)
+        if self.allowed:
+            data["allowed_end_entities"] = self.allowed_count
+        return data
 
 
 def default_store_dir() -> Path:
@@ -176,6 +220,8 @@ def resolve_trust_sources(settings: TrustSettings, environ: dict[str, str] | Non
     sources: list[TrustSource] = []
     if settings.use_default_trust:
         sources.append(load_anchors(BUNDLED_TRUST_LIST, kind=BUNDLED))
+    if settings.use_interim_trust:
+        sources.append(interim_source())
     sources.extend(load_anchors(p, kind=FLAG) for p in settings.anchor_files)
     if settings.use_environment and environ.get(ENV_TRUST_ANCHORS):
         for part in environ[ENV_TRUST_ANCHORS].split(os.pathsep):
@@ -188,19 +234,56 @@ def resolve_trust_sources(settings: TrustSettings, environ: dict[str, str] | Non
     return tuple(sources)
 
 
+def interim_source() -> TrustSource:
+    """The bundled Content Credentials interim trust list: its anchors and its allowed end-entity hashes."""
+    anchors = load_anchors(INTERIM_TRUST_LIST, kind=INTERIM)
+    return replace(anchors, allowed=_read_bundled_text(INTERIM_ALLOWED_LIST))
+
+
 def context_settings(sources: tuple[TrustSource, ...], *, allow_remote: bool = False) -> dict[str, Any]:
-    """The c2pa settings dict for these sources: bundled list as trust anchors, the rest as user anchors."""
+    """The c2pa settings dict for these sources: bundled lists as trust anchors, the rest as user anchors.
+
+    The EKU configuration is the union of the bundled lists' (they are identical today); allowed end-entity
+    certificates of the interim list go in as c2pa's ``allowed_list``.
+    """
     config: dict[str, Any] = {"verify": {"remote_manifest_fetch": bool(allow_remote), "ocsp_fetch": False}}
-    bundled = [s.pem for s in sources if s.kind == BUNDLED]
-    users = [s.pem for s in sources if s.kind != BUNDLED]
-    if bundled or users:
-        trust: dict[str, Any] = {"trust_config": BUNDLED_TRUST_CONFIG.read_text(encoding="ascii")}
-        if bundled:
-            trust["trust_anchors"] = "\n".join(bundled)
+    lists = [s.pem for s in sources if s.kind in LIST_KINDS and s.pem]
+    users = [s.pem for s in sources if s.kind not in LIST_KINDS and s.pem]
+    allowed = [s.allowed for s in sources if s.allowed]
+    if lists or users or allowed:
+        configs = [BUNDLED_TRUST_CONFIG] + ([INTERIM_TRUST_CONFIG] if any(s.kind == INTERIM for s in sources) else [])
+        trust: dict[str, Any] = {"trust_config": _merged_config(configs)}
+        if lists:
+            trust["trust_anchors"] = "\n".join(lists)
         if users:
             trust["user_anchors"] = "\n".join(users)
+        if allowed:
+            trust["allowed_list"] = "\n".join(allowed)
         config["trust"] = trust
     return config
+
+
+@functools.cache
+def _read_bundled_text(path: Path) -> str:
+    return path.read_text(encoding="ascii")
+
+
+def _merged_config(paths: list[Path]) -> str:
+    """EKU OIDs of several store.cfg files, each once, comments kept before their OID."""
+    seen: set[str] = set()
+    lines: list[str] = []
+    for path in paths:
+        pending: list[str] = []
+        for line in _read_bundled_text(path).splitlines():
+            if line.strip().startswith("//") or not line.strip():
+                pending.append(line)
+            elif line.strip() not in seen:
+                seen.add(line.strip())
+                lines.extend(pending + [line])
+                pending = []
+            else:
+                pending = []
+    return "\n".join(lines)
 
 
 def build_context(sources: tuple[TrustSource, ...], *, allow_remote: bool = False):
@@ -319,6 +402,12 @@ def single_sources(source: TrustSource) -> list[TrustSource]:
             source,
             pem=c.public_bytes(serialization.Encoding.PEM).decode("ascii"),
             anchors=(describe_certificate(c),),
+            allowed="",
         )
         for c in certs
     ]
+
+
+def anchors_only(source: TrustSource) -> TrustSource:
+    """`source` without its allowed end-entity list, to tell an anchor match from an allowed-list match."""
+    return replace(source, allowed="")

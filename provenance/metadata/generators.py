@@ -90,6 +90,34 @@ _SOFTWARE_KEYS = frozenset(
 _SOFTWARE_SPECIFIC = re.compile(
     r"(?<![a-z])(" + "|".join(re.escape(k) for k in KNOWN_GENERATOR_SOFTWARE) + r")(?![a-z])"
 )
+# Names that appear as a C2PA action's software agent or claim generator of generative tools. Kept apart from
+# KNOWN_GENERATOR_SOFTWARE because words like "gemini" are too common to decide anything in EXIF Model fields.
+_GENERATIVE_AGENTS: dict[str, str] = {
+    **KNOWN_GENERATOR_SOFTWARE,
+    "sora": "OpenAI Sora",
+    "chatgpt": "OpenAI ChatGPT",
+    "gpt-4o": "OpenAI GPT-4o",
+    "gpt-image": "OpenAI GPT Image",
+    "gemini": "Google Gemini",
+    "titan image generator": "Amazon Titan Image Generator",
+    "generative fill": "Adobe Generative Fill",
+    "generative expand": "Adobe Generative Expand",
+    "bria": "Bria AI",
+}
+_AGENT_SPECIFIC = re.compile(r"(?<![a-z])(" + "|".join(re.escape(k) for k in _GENERATIVE_AGENTS) + r")(?![a-z])")
+
+
+def generative_tool(name: str | None) -> str | None:
+    """The generative tool a software-agent or generator string names (``"Adobe Firefly"``), else ``None``.
+
+    Example:
+        >>> generative_tool("Adobe Firefly 2.1")
+        'Adobe Firefly'
+        >>> generative_tool("Adobe Photoshop 26.9") is None
+        True
+    """
+    match = _AGENT_SPECIFIC.search((name or "").lower())
+    return _GENERATIVE_AGENTS[match.group(1)] if match else None
 
 
 def _generated(kind: str, field: TextField, tool: str, detail: str) -> Finding:

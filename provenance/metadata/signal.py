@@ -15,6 +15,7 @@ from PIL import ExifTags, Image, IptcImagePlugin
 
 from veracity.provenance import labels
 from veracity.provenance.metadata.generators import TextField, find_generator_traces, shorten
+from veracity.provenance.metadata.parameters import GenerationParameters, read_generation_parameters
 from veracity.provenance.metadata.xmp import XmpProperty, find_xmp_packets, read_xmp_properties
 from veracity.provenance.signals import Finding, SignalResult
 from veracity.provenance.sourcetypes import lookup_source_type
@@ -98,7 +99,10 @@ def read_metadata_signal(asset: Asset, options: AnalysisOptions | None = None) -
     """
     fields, xmp = _collect_fields(asset)
     findings = _source_type_findings(xmp) + find_generator_traces(fields) + _camera_findings(fields)
+    parameters = read_generation_parameters(fields)
     details = {
+        "facts": _facts(fields),
+        "generator": _generator_details(parameters, findings),
         "exif": {f.key: shorten(f.value, 200) for f in fields if f.where.startswith("EXIF")},
         "xmp": {p.name: shorten(p.value, 200) for p in xmp[:200]},
         "text_chunks": {f.key: shorten(f.value, 200) for f in fields if f.where.startswith(("PNG", "image comment"))},
@@ -110,6 +114,34 @@ def read_metadata_signal(asset: Asset, options: AnalysisOptions | None = None) -
         return SignalResult(labels.METADATA, labels.ABSENT, summary, (), details)
     findings.sort(key=lambda f: labels.IMPLICATIONS.index(f.implies))
     return SignalResult(labels.METADATA, labels.FOUND, _summary(findings), tuple(findings), details)
+
+
+def _facts(fields: list[TextField]) -> dict[str, str]:
+    """The values a journalist asks for first: when, with what, where, edited with what."""
+    exif = {f.key: f.value for f in fields if f.where.startswith("EXIF")}
+    xmp = {f.key.lower(): f.value for f in fields if f.where.startswith("XMP")}
+    camera = " ".join(v for v in (exif.get("Make"), exif.get("Model")) if v)
+    if exif.get("Make") and exif.get("Model", "").lower().startswith(exif["Make"].lower()):
+        camera = exif["Model"]  # "Canon" + "Canon EOS R5" reads better as the model alone
+    facts = {
+        "captured_at": exif.get("DateTimeOriginal") or xmp.get("exif:datetimeoriginal") or exif.get("DateTime"),
+        "camera": camera or None,
+        "lens": " ".join(v for v in (exif.get("LensMake"), exif.get("LensModel")) if v) or None,
+        "gps": exif.get("GPS"),
+        "software": exif.get("Software") or xmp.get("xmp:creatortool"),
+        "artist": exif.get("Artist"),
+        "description": exif.get("ImageDescription"),
+    }
+    return {k: shorten(v, 200) for k, v in facts.items() if v}
+
+
+def _generator_details(parameters: GenerationParameters | None, findings: list[Finding]) -> dict[str, str]:
+    if parameters is not None:
+        return parameters.to_dict()
+    declaring = [f for f in findings if f.implies == labels.IMPLIES_GENERATED and " wrote this metadata" in f.meaning]
+    if declaring:
+        return {"tool": declaring[0].meaning.split(" wrote this metadata", 1)[0], "where": declaring[0].where}
+    return {}
 
 
 def _summary(findings: list[Finding]) -> str:
@@ -153,8 +185,11 @@ def _exif_fields(image: Image.Image) -> Iterable[TextField]:
             text = _exif_text(tag, value) if name else None
             if name and text:
                 yield TextField(f"{where} {name} (0x{tag:04X})", name, text)
-    if gps:
-        yield TextField("EXIF GPS IFD", "GPS", "location recorded")
+    position = gps_position(gps) if gps else None
+    if position:
+        yield TextField("EXIF GPS IFD", "GPS", format_position(position))
+    elif gps:
+        yield TextField("EXIF GPS IFD", "GPS", "location recorded (unreadable coordinates)")
 
 
 def struct_error() -> type[Exception]:
@@ -164,18 +199,56 @@ def struct_error() -> type[Exception]:
 
 
 def _exif_text(tag: int, value: Any) -> str | None:
+    """An EXIF string as exiftool shows it: cut at the first NUL, ``None`` for binary or empty values."""
     if isinstance(value, bytes):
-        if tag == 0x9286 and value[:8] in (b"ASCII\x00\x00\x00", b"UNICODE\x00", b"\x00" * 8):
-            codec = "utf-16" if value[:8] == b"UNICODE\x00" else "utf-8"
-            value = value[8:].decode(codec, "replace")
+        if tag == 0x9286 and value[:8] == b"UNICODE\x00":
+            body = value[8:]
+            codec = "utf-16-be" if body[:1] == b"\x00" else "utf-16-le"
+            value = body.decode(codec, "replace")
+        elif tag == 0x9286 and value[:8] in (b"ASCII\x00\x00\x00", b"\x00" * 8):
+            value = value[8:].decode("utf-8", "replace")
         elif tag == 0x9C9C:
             value = value.decode("utf-16-le", "replace")
         else:
             value = value.decode("utf-8", "replace")
-    text = str(value).replace("\x00", "").strip()
-    if not text or (tag == 0x927C and not text.isprintable()):
-        return None
+    text = str(value).split("\x00", 1)[0].strip()
+    if not text or "\ufffd" in text or not text.isprintable():
+        return None  # binary (a maker's private block, a Samsung UserComment): nothing a person can read
     return text
+
+
+def gps_position(gps: Any) -> dict[str, float] | None:
+    """``{"latitude", "longitude"[, "altitude_m"]}`` in decimal degrees from an EXIF GPS IFD, or ``None``."""
+    try:
+        latitude = _degrees(gps[2], gps.get(1, "N"), "S")
+        longitude = _degrees(gps[4], gps.get(3, "E"), "W")
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, IndexError):
+        return None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    position = {"latitude": round(latitude, 6), "longitude": round(longitude, 6)}
+    try:
+        altitude = float(gps[6])
+        below = gps.get(5) in (1, b"\x01")
+        position["altitude_m"] = round(-altitude if below else altitude, 1)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        pass
+    return position
+
+
+def format_position(position: dict[str, float]) -> str:
+    """``48.858400, 2.294500 (altitude 35.0 m)``."""
+    text = f"{position['latitude']:.6f}, {position['longitude']:.6f}"
+    if "altitude_m" in position:
+        text += f" (altitude {position['altitude_m']} m)"
+    return text
+
+
+def _degrees(value: Any, ref: Any, negative: str) -> float:
+    parts = [float(v) for v in value] if isinstance(value, (tuple, list)) else [float(value)]
+    degrees = sum(p / 60**i for i, p in enumerate(parts[:3]))
+    ref_text = ref.decode("ascii", "ignore") if isinstance(ref, bytes) else str(ref)
+    return -degrees if ref_text.strip().upper().startswith(negative) else degrees
 
 
 def _info_fields(image: Image.Image) -> Iterable[TextField]:
@@ -257,12 +330,15 @@ def _camera_findings(fields: list[TextField]) -> list[Finding]:
                 labels.IMPLIES_NOTHING,
             )
         )
-    for key in ("DateTimeOriginal", "LensModel"):
+    for key, words in (
+        ("DateTimeOriginal", "the capture time {}"),
+        ("LensModel", "the lens {}"),
+        ("GPS", "the GPS position {}"),
+    ):
         if key in by_key:
             f = by_key[key]
-            findings.append(
-                Finding(f"exif.{key.lower()}", f.where, f.value, f"EXIF records {key}.", labels.IMPLIES_NOTHING)
-            )
+            meaning = f"EXIF records {words.format(f.value)}; easily edited, so context only."
+            findings.append(Finding(f"exif.{key.lower()}", f.where, f.value, meaning, labels.IMPLIES_NOTHING))
     software = by_key.get("Software")
     if software and _EDITORS.search(software.value):
         findings.append(

@@ -114,8 +114,10 @@ def test_trust_add_show_remove(runner: CliRunner) -> None:
     assert added.exit_code == 0 and added.stdout.count("added") == 8
     shown = _run(runner, "provenance", "trust", "show", "--format", "json")
     kinds = [s["kind"] for s in json.loads(shown.stdout)]
-    assert kinds == ["bundled", "user-store"]
-    fingerprint = json.loads(shown.stdout)[1]["anchors"][0]["fingerprint"]
+    assert kinds == ["bundled", "interim", "user-store"]
+    without = _run(runner, "provenance", "trust", "show", "--no-interim-trust", "--format", "json")
+    assert [s["kind"] for s in json.loads(without.stdout)] == ["bundled", "user-store"]
+    fingerprint = json.loads(shown.stdout)[2]["anchors"][0]["fingerprint"]
     removed = _run(runner, "provenance", "trust", "remove", fingerprint[:10])
     assert removed.exit_code == 0 and "removed" in removed.stdout
     missing = _run(runner, "provenance", "trust", "remove", fingerprint[:10])
