@@ -135,7 +135,7 @@ def _a1111(fields: Sequence[TextField]) -> Iterable[Finding]:
         if f.key.lower() == "parameters":
             text = f.value.strip()
             if text.startswith("{"):
-                data = _json_object(text)
+                data = json_object(text)
                 if data and ("sui_image_params" in data):
                     yield _generated("swarmui", f, "SwarmUI", "its generation parameters (prompt, model, seed).")
                 elif data and ({"prompt", "base_model"} <= set(data) or "fooocus" in text.lower()):
@@ -155,7 +155,7 @@ def _comfyui(fields: Sequence[TextField]) -> Iterable[Finding]:
         key = f.key.lower()
         if key not in ("prompt", "workflow"):
             continue
-        data = _json_object(f.value)
+        data = json_object(f.value)
         if data is None:
             continue
         if key == "prompt" and any(isinstance(v, dict) and "class_type" in v for v in data.values()):
@@ -175,7 +175,7 @@ def _novelai(fields: Sequence[TextField]) -> Iterable[Finding]:
     software = any(f.key.lower() == "software" and "novelai" in f.value.lower() for f in fields)
     for f in fields:
         if f.key.lower() == "comment":
-            data = _json_object(f.value)
+            data = json_object(f.value)
             if data and {"steps", "sampler"} <= set(data) and ("n_samples" in data or software):
                 yield _generated("novelai", f, "NovelAI", "its generation settings (steps, sampler, seed).")
 
@@ -203,7 +203,7 @@ def _openai(fields: Sequence[TextField]) -> Iterable[Finding]:
 def _prompt_and_seed(fields: Sequence[TextField]) -> Iterable[Finding]:
     # Plain 'prompt' + 'seed' text chunks: scripts (DRCT, Easy Diffusion, many notebooks) record their run.
     keys = {f.key.lower(): f for f in fields if f.where.startswith("PNG")}
-    if "prompt" in keys and "seed" in keys and _json_object(keys["prompt"].value) is None:
+    if "prompt" in keys and "seed" in keys and json_object(keys["prompt"].value) is None:
         f = keys["prompt"]
         yield _generated("text_to_image", f, "A text-to-image script", "the prompt and the random seed of the run.")
 
@@ -251,7 +251,8 @@ def find_generator_traces(fields: Sequence[TextField]) -> list[Finding]:
     return findings
 
 
-def _json_object(text: str) -> dict | None:
+def json_object(text: str) -> dict | None:
+    """The JSON object a text chunk holds (capped at 8 MB), or ``None`` when it holds none."""
     text = text.strip()
     if not text.startswith("{") or len(text) > 8_000_000:
         return None

@@ -7,13 +7,12 @@ for reports), never guessed: a field the tool did not write is absent.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from veracity.provenance.metadata.generators import TextField, shorten
+from veracity.provenance.metadata.generators import TextField, json_object, shorten
 
 PROMPT_CHARS = 300
 _A1111_LINE = re.compile(r"^(Steps: .*)$", re.MULTILINE)
@@ -86,7 +85,7 @@ def _comfyui(fields: Sequence[TextField]) -> GenerationParameters | None:
     for f in fields:
         if f.key.lower() != "prompt":
             continue
-        graph = _json(f.value)
+        graph = json_object(f.value)
         nodes = [n for n in graph.values() if isinstance(n, dict) and "class_type" in n] if graph else []
         if not nodes:
             continue
@@ -112,7 +111,7 @@ def _json_tools(fields: Sequence[TextField]) -> GenerationParameters | None:
     """NovelAI (``Comment``), Fooocus and SwarmUI (``parameters`` JSON), InvokeAI (``invokeai_metadata``)."""
     for f in fields:
         key = f.key.lower()
-        data = _json(f.value) if key in ("comment", "parameters", "invokeai_metadata") else None
+        data = json_object(f.value) if key in ("comment", "parameters", "invokeai_metadata") else None
         if not data:
             continue
         if "sui_image_params" in data:
@@ -160,17 +159,6 @@ def _text(value: Any) -> str | None:
 def _size(data: dict[str, Any]) -> str | None:
     width, height = data.get("width"), data.get("height")
     return f"{width}x{height}" if width and height else None
-
-
-def _json(text: str) -> dict[str, Any] | None:
-    text = text.strip()
-    if not text.startswith("{") or len(text) > 8_000_000:
-        return None
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 _READERS: tuple[Callable[[Sequence[TextField]], GenerationParameters | None], ...] = (_a1111, _comfyui, _json_tools)
