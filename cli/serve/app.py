@@ -172,7 +172,8 @@ def _add_routes(app: FastAPI, pool: workers.AnalysisPool, settings: ServeSetting
 
     @app.get("/v1/health", response_model=Health, responses={503: {"model": Health}})
     async def health() -> JSONResponse:
-        """Liveness and readiness: 200 once a worker has loaded the detector, 503 before (or if none can)."""
+        """Liveness and readiness: 200 while a worker has its detector loaded; 503 while starting, while every
+        worker is being replaced, or when none can start (``reason`` says why)."""
         body = Health(
             status=pool.state,
             ready=pool.workers_ready > 0,
