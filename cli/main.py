@@ -13,6 +13,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "detectors": "veracity.cli.detectors:detectors",
     "provenance": "veracity.cli.provenance:provenance",
     "scan": "veracity.cli.scan:scan",
+    "serve": "veracity.cli.serve_command:serve",
     "train": "veracity.cli.train:train",
 }
 
@@ -23,6 +24,7 @@ COMMAND_SUMMARIES: dict[str, str] = {
     "detectors": "List detectors whose name matches PATTERN (wildcards: * ? [ ]), with their default configuration.",
     "provenance": "Content Credentials (C2PA): read, verify, sign, manage trust anchors, make test credentials.",
     "scan": "Scan INPUTS (files, directories, globs, @LIST files, - for stdin) into one record per file.",
+    "serve": "Serve checks over HTTP: a JSON API under /v1 and a web page at /, for upload pipelines and newsrooms.",
     "train": "Train on DATA: folders (or manifest files) in any layout the benchmark harness reads.",
 }
 

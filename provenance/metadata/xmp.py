@@ -62,6 +62,7 @@ def read_xmp_properties(packet: bytes) -> list[XmpProperty]:
     except (ElementTree.ParseError, DefusedXmlException, ValueError):
         return []
     found: list[XmpProperty] = []
+    parents: dict | None = None  # child -> parent, built once on the first rdf:li (not once per item)
     for element in root.iter():
         for attr, value in element.attrib.items():
             if not attr.startswith("{" + _RDF) and not attr.startswith("{http://www.w3.org/XML"):
@@ -70,7 +71,9 @@ def read_xmp_properties(packet: bytes) -> list[XmpProperty]:
         if text and not element.tag.startswith("{" + _RDF):
             found.append(XmpProperty(_qualified(element.tag), text))
         elif text and element.tag == "{" + _RDF + "}li":
-            found.append(XmpProperty(_parent_name(root, element), text))
+            if parents is None:
+                parents = {child: parent for parent in root.iter() for child in parent}
+            found.append(XmpProperty(_parent_name(parents, element), text))
         if len(found) >= _MAX_PROPERTIES:
             break
     return found
@@ -83,9 +86,8 @@ def _qualified(tag: str) -> str:
     return tag
 
 
-def _parent_name(root, item) -> str:
+def _parent_name(parents: dict, item) -> str:
     # rdf:li values belong to the property two levels up (prop > rdf:Alt/Seq/Bag > rdf:li).
-    parents = {child: parent for parent in root.iter() for child in parent}
     node = parents.get(item)
     while node is not None and node.tag.startswith("{" + _RDF):
         node = parents.get(node)

@@ -163,3 +163,19 @@ def test_wild_dev_declared_generators_and_no_real_photo(shared, validate_record)
     assert by_generator.count("sd1.x") == 1
     assert by_generator.count("diffusion-unspecified") == 2
     assert len(by_generator) == 13
+
+
+def test_xmp_list_items_are_named_after_their_property():
+    from veracity.provenance.metadata.xmp import read_xmp_properties
+
+    items = "".join(f"<rdf:li>keyword {i}</rdf:li>" for i in range(3000))
+    packet = (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        '<dc:title><rdf:Alt><rdf:li xml:lang="x-default">A title</rdf:li></rdf:Alt></dc:title>'
+        f"<dc:subject><rdf:Bag>{items}</rdf:Bag></dc:subject></rdf:Description></rdf:RDF></x:xmpmeta>"
+    ).encode()
+    found = read_xmp_properties(packet)
+    assert found[0].name == "dc:title" and found[0].value == "A title"
+    assert len(found) == 2000  # capped; every item keeps the name of the list's property
+    assert {p.name for p in found[1:]} == {"dc:subject"} and found[-1].value == "keyword 1998"

@@ -1,0 +1,151 @@
+"""The web page at ``/`` in Debian's headless Chromium (driven with chromium-driver), and ``?format=html``."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.cli.serve.serving import REPO
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+SAMPLES = REPO / "samples"
+HTML_REPORT = importlib.util.find_spec("veracity.cli.render.html") is not None
+needs_html_report = pytest.mark.skipif(not HTML_REPORT, reason="HTML report (issue 12) not merged yet")
+#: Where the screenshots are kept as artefacts: ``$VERACITY_SCREENSHOTS``, else ``out/screenshots`` (git-ignored).
+SCREENSHOTS_ENV = "VERACITY_SCREENSHOTS"
+
+
+def test_the_page_is_self_contained_with_a_strict_policy(server):
+    response = server.client.get("/")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert not re.search(r"<script[^>]+src=|<link[^>]+stylesheet|@import|@font-face|https?://", html)
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "connect-src 'self'" in policy
+    assert re.search(r"script-src 'sha256-[A-Za-z0-9+/=]+'$", policy.split(";")[1].strip())
+    assert '<meta name="viewport"' in html and 'lang="en"' in html
+    assert '<label for="file">' in html and 'role="status"' in html
+
+
+@needs_html_report
+def test_format_html_returns_the_html_report(server):
+    data = (SAMPLES / "webui-parameters.png").read_bytes()
+    response = server.client.post("/v1/check", params={"format": "html"}, files={"file": ("w.png", data)})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert "generated" in response.text.lower()
+    assert "sandbox" in response.headers["content-security-policy"]
+
+
+@pytest.mark.skipif(HTML_REPORT, reason="the HTML report is installed: the format=html test covers it")
+def test_format_html_without_the_html_report_is_501(server):
+    data = (SAMPLES / "webui-parameters.png").read_bytes()
+    response = server.client.post("/v1/check", params={"format": "html"}, content=data)
+    assert response.status_code == 501 and response.json()["error"]["kind"] == "HtmlReportUnavailable"
+
+
+@pytest.fixture
+def browser(tmp_path):
+    if not (CHROMIUM and CHROMEDRIVER):
+        pytest.skip(
+            "Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
+        )
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1024,1400",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _screenshot_folder() -> Path:
+    folder = Path(os.environ.get(SCREENSHOTS_ENV) or REPO / "out" / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _verdict_after_choosing(browser, path: Path) -> str:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.find_element(By.ID, "file").send_keys(str(path))
+    WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, "label").text or "Could not" in _status(d))
+    return browser.find_element(By.ID, "label").text
+
+
+def _status(driver) -> str:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.ID, "status").text
+
+
+def test_the_page_checks_a_sample_and_shows_the_verdict(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server.url + "/")
+    assert browser.title.startswith("veracity")
+    assert _verdict_after_choosing(browser, SAMPLES / "webui-parameters.png") == "GENERATED"
+    assert _status(browser) == "Checked webui-parameters.png."
+    assert "Decided by: metadata" in browser.find_element(By.ID, "decider").text
+    assert "Stable Diffusion" in browser.find_element(By.ID, "reasons").text
+    # The HTML report shows below when this installation has it; otherwise the page says it is unavailable.
+    shown = "report-section" if HTML_REPORT else "report-note"
+    WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, shown).is_displayed())
+    assert browser.switch_to.active_element.get_attribute("id") == "result"  # focus moved to the verdict
+    browser.save_screenshot(str(_screenshot_folder() / "serve-page-verdict.png"))
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and "format=html" not in e["message"]]
+    assert errors == []  # no script error, nothing blocked by the page's policy
+
+
+def test_the_page_says_why_a_file_was_refused(server, browser, tmp_path):
+    browser.get(server.url + "/")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not an image at all\n", encoding="utf-8")
+    assert _verdict_after_choosing(browser, notes) == ""
+    assert "Could not check notes.txt (415): notes.txt: not a supported image" in _status(browser)
+
+
+def test_the_page_works_from_the_keyboard_on_a_phone_sized_window(server, browser, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    def press(key: str) -> str:
+        """Press a key as a person would (into whatever has focus); the id of what has focus then."""
+        ActionChains(browser).send_keys(key).perform()
+        return browser.switch_to.active_element.get_attribute("id")
+
+    browser.set_window_size(390, 844)
+    browser.get(server.url + "/")
+    assert press(Keys.TAB) == "file"  # the first Tab reaches the file chooser, the next the Check button
+    assert press(Keys.TAB) == "check"
+    press(Keys.ENTER)  # nothing chosen yet: the page says so and puts focus on the chooser
+    assert _status(browser) == "Choose a file first."
+    assert browser.switch_to.active_element.get_attribute("id") == "file"
+    sideways = "const e = document.documentElement; return e.scrollWidth - e.clientWidth"
+    assert browser.execute_script(sideways) == 0  # nothing wider than the phone: no sideways scrolling
+    assert _verdict_after_choosing(browser, SAMPLES / "camera-exif-tags.jpg") != ""
+    assert browser.execute_script(sideways) == 0
+    browser.save_screenshot(str(_screenshot_folder() / "serve-page-phone.png"))
