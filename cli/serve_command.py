@@ -63,6 +63,7 @@ def serve(
     max_pixels: int | None,
     trust_anchors: tuple[Path, ...],
     no_default_trust: bool,
+    no_interim_trust: bool,
     allow_remote: bool,
 ) -> None:
     """Serve checks over HTTP: a JSON API under /v1 and a web page at /, for upload pipelines and newsrooms.
@@ -78,7 +79,9 @@ def serve(
     from veracity.cli.serve.settings import DEFAULT_DETECTOR, ServeSettings, WorkerSettings
     from veracity.provenance.options import AnalysisOptions
 
-    limits, signal_settings = analysis_settings(max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote)
+    limits, signal_settings = analysis_settings(
+        max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote, no_interim_trust
+    )
     try:
         keys = ApiKeys.load(api_keys) if api_keys else None
     except ServeError as exc:

@@ -11,8 +11,7 @@ Endpoints:
 Statuses of ``POST /v1/check``: 200 a report; 400 a malformed request; 401 a missing or wrong API key;
 413 over the byte limit (while streaming); 415 not a supported medium; 422 corrupt, empty or over the pixel
 limit (the body is the error record ``check`` writes); 429 the queue is full; 500 the worker analysing the
-file died (it is replaced); 501 the HTML report is not available in this installation; 503 starting or no
-worker could start; 504 over the time limit (the worker is replaced).
+file died (it is replaced); 503 starting or no worker could start; 504 over the time limit (the worker is replaced).
 """
 
 from __future__ import annotations
@@ -63,7 +62,6 @@ CHECK_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     429: {**_ERROR, "description": "Every worker is busy and the queue is full; retry after `Retry-After` s."},
     500: {**_ERROR, "description": "The worker analysing this file died (kind `WorkerDied`); it was replaced."},
-    501: {**_ERROR, "description": "`?format=html` asked for, and this installation has no HTML report."},
     503: {**_ERROR, "description": "Starting (no worker has loaded the detector yet), or no worker could start."},
     504: {**_ERROR, "description": "The analysis ran past the time limit (kind `AnalysisTimeout`); stopped."},
 }
@@ -86,7 +84,9 @@ UPLOAD_BODY = {
 
 def create_app(settings: ServeSettings) -> FastAPI:
     """The service for ``settings``; its workers start when the app does (uvicorn's lifespan)."""
-    from veracity import __version__
+    from veracity.provenance.versions import package_version
+
+    __version__ = package_version("veracity", "0+unknown")
 
     pool = workers.AnalysisPool(
         settings.worker,
@@ -226,10 +226,6 @@ def _answer(request: Request, outcome: workers.Outcome) -> JSONResponse | HTMLRe
         request.state.log["error_kind"] = kind
         return JSONResponse(record, status_code=STATUS_BY_ERROR_KIND.get(kind, 422))
     request.state.log["verdict"] = record["verdict"]["label"]
-    if not outcome.html_available:
-        raise RequestError(
-            501, "HtmlReportUnavailable", "This installation has no HTML report; ask for the JSON report instead."
-        )
     if outcome.html is not None:
         return HTMLResponse(outcome.html, headers={"Content-Security-Policy": REPORT_POLICY})
     return JSONResponse(record)

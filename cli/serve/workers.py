@@ -54,8 +54,7 @@ class Outcome:
 
     Attributes:
         record: the report or error record as ``to_dict()`` gives it (``None`` when the analysis failed).
-        html: the HTML report when asked for and available.
-        html_available: ``False`` when HTML was asked for but this installation cannot render it.
+        html: the HTML report when asked for.
         failure: ``None``, `WORKER_DIED`, `ANALYSIS_TIMEOUT` or `INTERNAL_ERROR`.
         message: what went wrong, for the client, when ``failure`` is set.
         elapsed_ms: time in the worker (or until it was given up on).
@@ -63,7 +62,6 @@ class Outcome:
 
     record: dict[str, Any] | None = None
     html: str | None = None
-    html_available: bool = True
     failure: str | None = None
     message: str = ""
     elapsed_ms: float = 0.0
@@ -106,23 +104,15 @@ def _analyse(job: Job, detector: Any, settings: WorkerSettings) -> Outcome:
     try:
         data = Path(job.path).read_bytes()
         report = check_or_error(data, detector=detector, options=settings.options, name=job.name)
-        html, available = None, True
+        html = None
         if job.html and isinstance(report, Report):
-            html, available = _render_html(report, data)
-        return Outcome(report.to_dict(), html, available, elapsed_ms=(time.perf_counter() - started) * 1000.0)
+            from veracity.cli.render.html import render_html
+
+            html = render_html(report, data)
+        return Outcome(report.to_dict(), html, elapsed_ms=(time.perf_counter() - started) * 1000.0)
     except Exception as exc:  # noqa: BLE001 - a bug must answer this request with 500, not kill the worker
         log.error("analysis of %s failed:\n%s", job.name, traceback.format_exc(limit=8))
         return Outcome(failure=INTERNAL_ERROR, message=f"The analysis failed: {type(exc).__name__}: {exc}")
-
-
-def _render_html(report: Any, data: bytes) -> tuple[str | None, bool]:
-    try:
-        from veracity.cli.render.html import render_html
-    except ModuleNotFoundError as exc:
-        if exc.name != "veracity.cli.render.html":
-            raise  # the module is there but broken: a bug, not an absence
-        return None, False  # this installation has no HTML report
-    return render_html(report, data), True
 
 
 def _model_info(detector: Any) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tests.cli.serve.serving import C2PA_FIXTURES, MAX_BYTES, MAX_PIXELS, REPO, TRUST_BUNDLE, veracity_command
 from tests.images import png_bomb
+from veracity.provenance.report import SCHEMA_VERSION
 
 SAMPLES = REPO / "samples"
 
@@ -144,7 +145,7 @@ def test_health_version_and_detectors(server):
     assert health.status_code == 200
     assert health.json()["status"] in ("ok", "degraded") and health.json()["ready"] is True
     version = server.client.get("/v1/version").json()
-    assert version["api"] == "v1" and version["report_schema"] == "1.0.0"
+    assert version["api"] == "v1" and version["report_schema"] == SCHEMA_VERSION
     assert version["detector"] == version["model"]["name"] == "npr_mnv3s.v1"
     assert len(version["model"]["weights_sha256"]) == 64
     from veracity import __version__

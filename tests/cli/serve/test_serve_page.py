@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
@@ -14,8 +13,6 @@ from tests.cli.serve.serving import REPO
 
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 SAMPLES = REPO / "samples"
-HTML_REPORT = importlib.util.find_spec("veracity.cli.render.html") is not None
-needs_html_report = pytest.mark.skipif(not HTML_REPORT, reason="HTML report (issue 12) not merged yet")
 #: Where the screenshots are kept as artefacts: ``$VERACITY_SCREENSHOTS``, else ``out/screenshots`` (git-ignored).
 SCREENSHOTS_ENV = "VERACITY_SCREENSHOTS"
 
@@ -32,20 +29,12 @@ def test_the_page_is_self_contained_with_a_strict_policy(server):
     assert '<label for="file">' in html and 'role="status"' in html
 
 
-@needs_html_report
 def test_format_html_returns_the_html_report(server):
     data = (SAMPLES / "webui-parameters.png").read_bytes()
     response = server.client.post("/v1/check", params={"format": "html"}, files={"file": ("w.png", data)})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     assert "generated" in response.text.lower()
     assert "sandbox" in response.headers["content-security-policy"]
-
-
-@pytest.mark.skipif(HTML_REPORT, reason="the HTML report is installed: the format=html test covers it")
-def test_format_html_without_the_html_report_is_501(server):
-    data = (SAMPLES / "webui-parameters.png").read_bytes()
-    response = server.client.post("/v1/check", params={"format": "html"}, content=data)
-    assert response.status_code == 501 and response.json()["error"]["kind"] == "HtmlReportUnavailable"
 
 
 @pytest.fixture
@@ -111,9 +100,8 @@ def test_the_page_checks_a_sample_and_shows_the_verdict(server, browser, tmp_pat
     assert _status(browser) == "Checked webui-parameters.png."
     assert "Decided by: metadata" in browser.find_element(By.ID, "decider").text
     assert "Stable Diffusion" in browser.find_element(By.ID, "reasons").text
-    # The HTML report shows below when this installation has it; otherwise the page says it is unavailable.
-    shown = "report-section" if HTML_REPORT else "report-note"
-    WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, shown).is_displayed())
+    # The HTML report shows below the verdict.
+    WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, "report-section").is_displayed())
     assert browser.switch_to.active_element.get_attribute("id") == "result"  # focus moved to the verdict
     browser.save_screenshot(str(_screenshot_folder() / "serve-page-verdict.png"))
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and "format=html" not in e["message"]]
