@@ -99,6 +99,7 @@ def test_the_page_checks_a_sample_and_shows_the_verdict(server, browser, tmp_pat
     assert _verdict_after_choosing(browser, SAMPLES / "webui-parameters.png") == "GENERATED"
     assert _status(browser) == "Checked webui-parameters.png."
     assert "Decided by: metadata" in browser.find_element(By.ID, "decider").text
+    assert "Ask the source" in browser.find_element(By.ID, "next-steps").text
     assert "Stable Diffusion" in browser.find_element(By.ID, "reasons").text
     # The HTML report shows below the verdict.
     WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, "report-section").is_displayed())
