@@ -41,6 +41,7 @@ def check(
     no_detector: bool,
     max_bytes: int | None,
     max_pixels: int | None,
+    timeout: float,
     trust_anchors: tuple[Path, ...],
     no_default_trust: bool,
     allow_remote: bool,
@@ -49,43 +50,31 @@ def check(
 
     INPUTS are files, directories (searched recursively for media files), glob patterns, @LIST files
     with one path per line, or - to read paths from standard input. One bad file never stops the
-    others: it gets an error record, and the exit code is 1 at the end.
+    others: it gets an error record, and the exit code is 1 at the end. Files are analysed in a worker
+    process under the --timeout budget: a file that hangs or crashes the decoder costs only itself.
 
     Exit codes: 0 all files analysed; 1 a file could not be analysed; 2 usage error; 3 --fail-on matched.
     """
     # Imported here so `veracity check --help` does not load the analysis stack (C2PA SDK, numpy).
-    from veracity.provenance.assets.inputs import InputProblem, iter_inputs
+    from veracity.api import DEFAULT, check_each
     from veracity.provenance.options import AnalysisOptions
-    from veracity.provenance.pipeline import analyze_or_error
     from veracity.provenance.report import ErrorRecord
 
     limits, signal_settings = analysis_settings(max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote)
     options = AnalysisOptions(limits=limits, signal_settings=signal_settings)
-    classifier = None if no_detector else _load_detector(detector)
+    classifier = None if no_detector else (detector or DEFAULT)
     errors = matched = 0
     records = []
-    for item in iter_inputs(inputs, stdin=sys.stdin):
-        record = (
-            ErrorRecord(item.input, item.kind, item.message)
-            if isinstance(item, InputProblem)
-            else analyze_or_error(item, detector=classifier, options=options)
-        )
-        errors += isinstance(record, ErrorRecord)
-        matched += record.label in fail_on
-        _emit(record, output_format, records)
+    with library_errors():
+        for record in check_each(inputs, detector=classifier, options=options, timeout_s=timeout, stdin=sys.stdin):
+            errors += isinstance(record, ErrorRecord)
+            matched += record.label in fail_on
+            _emit(record, output_format, records)
     if output_format == "json":
         click.echo(json.dumps([r.to_dict() for r in records], indent=2, ensure_ascii=False))
     if errors:
         click.echo(f"{errors} file(s) could not be analysed.", err=True)
     sys.exit(batch_exit_code(errors=errors, matched=matched))
-
-
-def _load_detector(name: str | None):
-    from veracity.detector import create_detector
-    from veracity.detector.default import DEFAULT_DETECTOR
-
-    with library_errors():
-        return create_detector(name or DEFAULT_DETECTOR)
 
 
 def _emit(record, output_format: str, records: list) -> None:

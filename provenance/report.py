@@ -16,7 +16,7 @@ from veracity.provenance import labels
 from veracity.provenance.fusion.verdict import Verdict
 from veracity.provenance.signals import SignalResult
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 SCHEMA_FILE = "report.schema.json"
 
 

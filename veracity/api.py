@@ -7,9 +7,11 @@ and keeps each loaded detector for the life of the process.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterable, Iterator
 from functools import cache
-from typing import Any
+from typing import Any, TextIO
 
 from veracity.provenance.options import AnalysisOptions
 from veracity.provenance.report import ErrorRecord, Report
@@ -83,3 +85,71 @@ def _load(name: str) -> Any:
     from veracity.detector.registry import create_detector
 
     return create_detector(name)
+
+
+def check_each(
+    inputs: Iterable[str],
+    *,
+    detector: Any = DEFAULT,
+    options: AnalysisOptions | None = None,
+    timeout_s: float | None = None,
+    stdin: TextIO | None = None,
+) -> Iterator[Report | ErrorRecord]:
+    """`check_or_error` for every file ``inputs`` name, in order, each under a time budget.
+
+    The files are analysed one at a time in one worker process, started when the first file needs it (the
+    detector loads there, once). A file that runs past ``timeout_s`` becomes an `ErrorRecord` of kind
+    ``TimeoutError``, the worker is replaced and the next file goes on; a file that kills the worker (a
+    crashing decoder) becomes a ``WorkerDied`` record the same way.
+
+    Args:
+        inputs: paths, directories, globs, ``@list`` files and ``-`` (see `provenance.assets.inputs.iter_inputs`).
+        detector: as in `check`.
+        options: as in `check`.
+        timeout_s: the per-file time budget in seconds (default: the scan's, `DEFAULT_TASK_TIMEOUT_S`).
+        stdin: where ``-`` reads paths.
+
+    Raises:
+        BenchmarkError: the worker could not start (an unknown detector, say: the message says which).
+    """
+    from veracity.benchmarks.engine.pool import Engine, FailureKind
+    from veracity.benchmarks.scan.settings import DEFAULT_TASK_TIMEOUT_S
+    from veracity.provenance.assets.inputs import iter_inputs
+
+    timeout_s = DEFAULT_TASK_TIMEOUT_S if timeout_s is None else timeout_s
+    engine = Engine(
+        _check_in_worker, init=_CheckWorker, init_args=(detector, options), workers=1, task_timeout_s=timeout_s
+    )
+    items = iter_inputs(inputs, stdin=stdin)
+    with contextlib.closing(engine.map((str(getattr(i, "input", i)), i) for i in items)) as results:
+        for result in results:
+            if result.failure is None:
+                yield result.value
+                continue
+            name = result.task_id
+            if result.failure.kind == FailureKind.TIMED_OUT:
+                message = (
+                    f"{name}: analysis took longer than the per-file time budget of {timeout_s:g} s; it was stopped "
+                    "(raise the budget with --timeout or VERACITY_TIMEOUT if the file is merely large)."
+                )
+                yield ErrorRecord(input=name, error_kind="TimeoutError", message=message)
+            else:
+                reason = result.failure.message.splitlines()[0]
+                yield ErrorRecord(input=name, error_kind="WorkerDied", message=f"{name}: {reason}")
+
+
+class _CheckWorker:
+    """The state of `check_each`'s worker process: the detector, loaded once."""
+
+    def __init__(self, detector: Any, options: AnalysisOptions | None) -> None:
+        self.detector = resolve_detector(detector)
+        self.options = options
+
+
+def _check_in_worker(item: Any, worker: _CheckWorker) -> Report | ErrorRecord:
+    from veracity.provenance.assets.inputs import InputProblem
+    from veracity.provenance.pipeline import analyze_or_error
+
+    if isinstance(item, InputProblem):
+        return ErrorRecord(item.input, item.kind, item.message)
+    return analyze_or_error(item, detector=worker.detector, options=worker.options)

@@ -92,7 +92,7 @@ class EngineStats:
         ms = np.asarray(self.task_ms) if self.task_ms else np.zeros(1)
         return {
             "n_tasks": self.n_tasks,
-            "n_errors": self.n_errors,
+            "n_failed_tasks": self.n_errors,  # raised, timed out or lost their worker; not error records
             "n_worker_deaths": self.n_worker_deaths,
             "elapsed_s": round(self.elapsed_s, 3),
             "tasks_per_s": round(self.n_tasks / self.elapsed_s, 3) if self.elapsed_s > 0 else None,
@@ -104,7 +104,11 @@ class EngineStats:
 
 
 def _worker_main(conn: Any, work: Callable, init: Callable | None, init_args: tuple) -> None:
-    context = init(*init_args) if init is not None else None
+    try:
+        context = init(*init_args) if init is not None else None
+    except Exception as exc:  # noqa: BLE001 - sent to the parent, which raises it as one clean error
+        conn.send(("failed", f"{type(exc).__name__}: {' '.join(str(exc).split())}"))
+        return
     conn.send(("ready", None))
     while True:
         try:
@@ -249,6 +253,8 @@ class Engine:
             if kind == "ready":
                 worker.ready = True
                 return None, False
+            if kind == "failed":
+                raise BenchmarkError(f"A worker process could not start: {data}")
             task_id, value, error, elapsed_ms, rss = data
             worker.task = None
             self.stats.worker_peak_rss_mb = max(self.stats.worker_peak_rss_mb, rss)
