@@ -133,9 +133,10 @@ def check_each(
                     "(raise the budget with --timeout or VERACITY_TIMEOUT if the file is merely large)."
                 )
                 yield ErrorRecord(input=name, error_kind="TimeoutError", message=message)
-            else:
+            else:  # the worker died under the file, or the analysis raised (a bug): the first line says which
+                kind = "AnalysisFailed" if result.failure.kind == FailureKind.RAISED else "WorkerDied"
                 reason = result.failure.message.splitlines()[0]
-                yield ErrorRecord(input=name, error_kind="WorkerDied", message=f"{name}: {reason}")
+                yield ErrorRecord(input=name, error_kind=kind, message=f"{name}: {reason}")
 
 
 class _CheckWorker:

@@ -154,7 +154,8 @@ class Asset:
         if self.media_type.mime in _HEIF_MIMES:
             _register_heif()
         # Pillow's own check would refuse at open without saying the size; we check right after the header.
-        with _pillow_pixel_limit(None):
+        with _pillow_pixel_limit(None), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # header warnings (a malformed MPO, say) reappear as decode notes
             try:
                 image = Image.open(io.BytesIO(self.data))
             except Image.DecompressionBombError as exc:
@@ -165,9 +166,9 @@ class Asset:
                     "(damaged header or an unsupported variant of the format).",
                     path=self.name,
                 ) from exc
-            except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as exc:
                 raise CorruptAssetError(
-                    f"{self.name}: damaged {_format_name(self.media_type)} file ({exc}).", path=self.name
+                    f"{self.name}: damaged {_format_name(self.media_type)} file ({one_line(str(exc))}).", path=self.name
                 ) from exc
         width, height = image.size
         if width * height * self.pixel_weight > self.limits.max_pixels:
@@ -210,7 +211,8 @@ class Asset:
                 pixels = _to_rgb8(image, notes)
             except Image.DecompressionBombError as exc:
                 raise self._limit_error(image.size) from exc
-            except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+            except (OSError, SyntaxError, ValueError, EOFError, MemoryError, RuntimeError) as exc:
+                # RuntimeError: the AVIF and HEIF decoders' way to say the data is damaged.
                 raise CorruptAssetError(_decode_failure(self.name, decoder_format, exc), path=self.name) from exc
         notes.extend(_warning_notes(caught))
         if orientation not in (None, 1):
