@@ -175,7 +175,7 @@ def _jpeg_segments(data: bytes) -> list[Segment]:
 
 
 _REGIONS = {
-    "xmp": re.compile(rb"<x:xmpmeta.*?</x:xmpmeta>", re.DOTALL),
+    "xmp": re.compile(rb"<x:xmpmeta"),  # its end is found with bytes.find: a lazy .*? here is quadratic
     "exif": re.compile(rb"Exif\x00\x00(?:II\*\x00|MM\x00\*)"),
     "icc": re.compile(rb"acsp"),
     "c2pa": re.compile(rb"jumb|jumd|c2pa|caBX"),
@@ -186,9 +186,12 @@ def metadata_regions(data: bytes) -> list[tuple[str, int, int]]:
     """``(kind, start, end)`` of XMP packets, EXIF blocks, ICC profiles and C2PA/JUMBF boxes found by signature."""
     regions = []
     for kind, pattern in _REGIONS.items():
-        for match in list(pattern.finditer(data[: 8 * 1024 * 1024]))[:8]:
+        for match, _ in zip(pattern.finditer(data, 0, 8 * 1024 * 1024), range(8), strict=False):
             start = max(0, match.start() - (36 if kind == "icc" else 8))
-            end = match.end() if kind == "xmp" else min(len(data), start + 4096)
+            end = min(len(data), start + 4096)
+            if kind == "xmp":
+                close = data.find(b"</x:xmpmeta>", match.end(), match.end() + 4 * 1024 * 1024)
+                start, end = match.start(), (close + 12 if close >= 0 else end)
             regions.append((kind, start, end))
     return regions
 
@@ -220,7 +223,7 @@ def duplicate_segment(data: bytearray, rng: Rng) -> str:
     if not units:
         return flip_bits(data, rng)
     unit = units[int(rng.integers(len(units)))]
-    copies = int(rng.choice([1, 2, 50]))
+    copies = min(int(rng.choice([1, 2, 50])), max(1, (16 << 20) // max(1, unit.end - unit.start)))  # <= 16 MB
     data[unit.end : unit.end] = bytes(data[unit.start : unit.end]) * copies
     return f"segment duplicated x{copies}"
 

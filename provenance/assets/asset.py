@@ -319,9 +319,7 @@ def _read_file(path: Path, label: str, limits: Limits) -> bytes:
         if exc.errno == errno.EISDIR:
             raise AssetAccessError(f"{label}: is a directory, not a file.", path=label) from exc
         raise AssetAccessError(
-            f"{label}: is {exc.strerror.removeprefix('not a regular file (').rstrip(')')}, not a regular file; "
-            "only regular files are read.",
-            path=label,
+            f"{label}: is {exc.strerror}, not a regular file; only regular files are read.", path=label
         ) from exc
     except OSError as exc:
         raise _access_error(label, exc) from exc

@@ -25,7 +25,7 @@ RESULT_FILE_MODE = 0o666
 
 
 class NotARegularFileError(OSError):
-    """The path names something that is not a regular file (a directory, FIFO, device or socket)."""
+    """The path names something that is not a regular file; ``strerror`` says what (``"a FIFO (named pipe)"``)."""
 
 
 def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
@@ -42,7 +42,7 @@ def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             code = errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL
-            raise NotARegularFileError(code, f"not a regular file ({describe_file_type(mode)})", os.fspath(path))
+            raise NotARegularFileError(code, describe_file_type(mode), os.fspath(path))
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
