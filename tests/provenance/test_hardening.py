@@ -209,7 +209,7 @@ def _read_only_dir(tmp_path: Path) -> Path:
     except PermissionError:
         return folder
     probe.unlink()
-    pytest.skip("this user (root) writes to read-only folders; tests/cli/test_hardening_cli.py uses a read-only mount instead")
+    pytest.skip("this user (root) writes to read-only folders; tests/cli/test_hardening_cli.py mounts one instead")
 
 
 def test_sign_into_an_unwritable_folder_is_a_signing_error(tmp_path, shared):
