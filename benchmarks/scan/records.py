@@ -33,7 +33,7 @@ from veracity.benchmarks.errors import BenchmarkError
 from veracity.benchmarks.scan.paths import display_text, path_fields
 from veracity.provenance import labels
 from veracity.provenance.assets.files import write_file_atomic
-from veracity.provenance.report import SCHEMA_VERSION, ErrorRecord, Report
+from veracity.provenance.report import SCHEMA_VERSION, ErrorRecord, Report, json_line
 
 SCAN_SCHEMA_FILE = "scan-record.schema.json"
 FORMATS = ("jsonl", "csv", "parquet")
@@ -159,7 +159,7 @@ class ScanWriter:
             )
             text = line.getvalue()
         else:
-            text = json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n"
+            text = json_line(record) + "\n"
         data = text.encode("utf-8")
         try:
             view = memoryview(data)
@@ -294,7 +294,7 @@ def read_parquet_records(path: Path) -> list[dict[str, Any]]:
 
 def _csv_cell(key: str, value: Any) -> Any:
     if key in _NESTED and value is not None:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return json_line(value, separators=(",", ":"))
     return value
 
 

@@ -1,8 +1,9 @@
 """`run_scan`: score many files unattended, resumably, with one record per file and nothing lost.
 
-Flow: expand the inputs (`inputs`) -> skip files already recorded in the output (`plan`) -> with
-``dedupe``, score each distinct content once -> run the per-file work (`worker.scan_file`) on an engine
-(`engines`) -> write each record as it arrives (`records.ScanWriter`) -> summary (`summary`).
+Flow: lock and prove the output (`output.ScanOutput`) -> expand the inputs (`inputs`) -> skip files already
+recorded in the output (`plan`, keyed on normalised path and content hash) -> with ``dedupe``, score each
+distinct content once -> run the per-file work (`worker.scan_file`) on an engine (`engines`), each file under
+the time budget -> write each record as it arrives (`records.ScanWriter`) -> summary (`summary`).
 """
 
 from __future__ import annotations

@@ -68,3 +68,19 @@ def test_keygen_and_sign_into_a_read_only_file_system_are_one_line_errors(tmp_pa
     result = _in_read_only_folder(tmp_path, *args)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().startswith(f"Error: Cannot write into {tmp_path}/ro (Read-only file system).")
+
+
+def test_jsonl_records_stay_one_line_for_every_line_reader(tmp_path):
+    # Found by the fuzzer: an EXIF camera name with a NEL (U+0085) split check's JSONL line for readers that
+    # split on every Unicode line break (Python's str.splitlines, JavaScript).
+    from tests.images import jpeg_with_exif
+
+    path = jpeg_with_exif(tmp_path / "odd.jpg", {0x010F: b"Cam\x85era"})  # Pillow reads the byte as U+0085
+    result = CliRunner().invoke(main, ["check", str(path), "--no-detector", "--format", "jsonl"])
+    (line,) = result.stdout.splitlines()
+    assert "\\u0085" in line
+    finding = json.loads(line)["signals"][1]["findings"][0]
+    assert finding["value"] == "Cam\x85era"
+    out = tmp_path / "o.jsonl"
+    assert CliRunner().invoke(main, ["scan", str(path), "-o", str(out), "--no-detector", "--quiet"]).exit_code == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1
