@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from veracity.cli.errors import library_errors
 from veracity.cli.exitcodes import batch_exit_code
 from veracity.cli.options import (
     analysis_options,
@@ -58,15 +57,19 @@ def check(
     # Imported here so `veracity check --help` does not load the analysis stack (C2PA SDK, numpy).
     from veracity.api import DEFAULT, check_each
     from veracity.provenance.options import AnalysisOptions
-    from veracity.provenance.report import ErrorRecord
 
     limits, signal_settings = analysis_settings(max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote)
     options = AnalysisOptions(limits=limits, signal_settings=signal_settings)
     classifier = None if no_detector else (detector or DEFAULT)
+    # The worker starts loading now; what this process imports next overlaps with it.
+    results = check_each(inputs, detector=classifier, options=options, timeout_s=timeout, stdin=sys.stdin)
+    from veracity.cli.errors import library_errors
+    from veracity.provenance.report import ErrorRecord
+
     errors = matched = 0
     records = []
     with library_errors():
-        for record in check_each(inputs, detector=classifier, options=options, timeout_s=timeout, stdin=sys.stdin):
+        for record in results:
             errors += isinstance(record, ErrorRecord)
             matched += record.label in fail_on
             _emit(record, output_format, records)

@@ -184,6 +184,16 @@ class Engine:
         self.ctx = mp.get_context(start_method)
         self.progress = progress
         self.stats = EngineStats()
+        self._started: list[_Worker] | None = None
+
+    def start(self) -> None:
+        """Start the worker processes now, so they load (models, libraries) while the caller does other work.
+
+        Optional: `map` starts them otherwise. Without it, a one-file command pays the workers' start-up after
+        its own instead of during it.
+        """
+        if self.workers and self._started is None:
+            self._started = [self._spawn() for _ in range(self.workers)]
 
     def map(self, tasks: Iterable[tuple[Any, Any]]) -> Iterator[TaskResult]:
         """Run ``(task_id, payload)`` tasks; yield a `TaskResult` per task as each completes."""
@@ -217,7 +227,8 @@ class Engine:
         return _Worker(self.ctx, self.work, self.init, self.init_args)
 
     def _map_pool(self, tasks: Iterator[tuple[Any, Any]]) -> Iterator[TaskResult]:
-        pool = [self._spawn() for _ in range(self.workers)]
+        pool = self._started or [self._spawn() for _ in range(self.workers)]
+        self._started = None
         exhausted = False
         try:
             while True:
