@@ -36,7 +36,6 @@ from veracity.provenance.assets.files import write_file_atomic
 from veracity.provenance.report import SCHEMA_VERSION, ErrorRecord, Report, json_line
 
 SCAN_SCHEMA_FILE = "scan-record.schema.json"
-FORMATS = ("jsonl", "csv", "parquet")
 
 #: Column order of every format (CSV header, Parquet schema); nested values are JSON text in CSV.
 FIELDS: tuple[str, ...] = (
