@@ -62,6 +62,7 @@ def check(
     no_detector: bool,
     max_bytes: int | None,
     max_pixels: int | None,
+    timeout: float,
     trust_anchors: tuple[Path, ...],
     no_default_trust: bool,
     no_interim_trust: bool,
@@ -72,12 +73,14 @@ def check(
     INPUTS are files, directories (searched recursively for media files), glob patterns, @LIST files
     with one path per line, or - to read paths from standard input; --stdin reads one file's bytes
     instead. One bad file never stops the others: it gets an error record, and the exit code is 1 at the end.
+    Files are analysed in a worker process under the --timeout budget: a file that hangs or crashes the
+    decoder costs only itself.
 
     Exit codes: 0 all files analysed; 1 a file could not be analysed; 2 usage error; 3 --fail-on matched.
     """
     # Imported here so `veracity check --help` does not load the analysis stack (C2PA SDK, numpy).
+    from veracity.api import DEFAULT, check_each
     from veracity.provenance.options import AnalysisOptions
-    from veracity.provenance.report import ErrorRecord
 
     if from_stdin == bool(inputs):
         raise click.UsageError("Give INPUTS or --stdin (image bytes on standard input), not both and not neither.")
@@ -86,52 +89,44 @@ def check(
         max_bytes, max_pixels, trust_anchors, no_default_trust, allow_remote, no_interim_trust
     )
     options = AnalysisOptions(limits=limits, signal_settings=signal_settings)
-    classifier = None if no_detector else _load_detector(detector)
+    data = getattr(sys.stdin, "buffer", sys.stdin).read() if from_stdin else None
+    # The worker starts loading now (the detector loads there, once); what this process imports next overlaps.
+    results = check_each(
+        inputs,
+        detector=None if no_detector else (detector or DEFAULT),
+        options=options,
+        timeout_s=timeout,
+        stdin=sys.stdin,
+        data=data,
+        name=STDIN_NAME,
+    )
+    from veracity.provenance.report import ErrorRecord
+
     sink = _Sink(output_format, output)
     errors = matched = 0
-    for record, data in _records(inputs, from_stdin, classifier, options, keep_bytes=output_format == "html"):
-        errors += isinstance(record, ErrorRecord)
-        matched += record.label in fail_on
-        sink.add(record, data)
     with library_errors():
+        for record in results:
+            errors += isinstance(record, ErrorRecord)
+            matched += record.label in fail_on
+            sink.add(record, _page_bytes(record, data) if output_format == "html" else None)
         sink.close()
     if errors:
         click.echo(f"{errors} file(s) could not be analysed.", err=True)
     sys.exit(batch_exit_code(errors=errors, matched=matched))
 
 
-def _records(inputs, from_stdin: bool, classifier, options, *, keep_bytes: bool):
-    """``(record, bytes or None)`` per input; bytes only when a page needs them."""
-    from veracity.provenance.assets.inputs import InputProblem, iter_inputs
-    from veracity.provenance.pipeline import analyze_or_error
+def _page_bytes(record, data: bytes | None) -> bytes | None:
+    """The file's bytes for its HTML page (images are shown there); ``None`` for an error record."""
     from veracity.provenance.report import ErrorRecord
 
-    if from_stdin:
-        data = getattr(sys.stdin, "buffer", sys.stdin).read()
-        if not data:
-            yield ErrorRecord(STDIN_NAME, "EmptyInput", f"{STDIN_NAME}: no bytes on standard input."), None
-            return
-        yield analyze_or_error(data, detector=classifier, options=options, name=STDIN_NAME), data
-        return
-    for item in iter_inputs(inputs, stdin=sys.stdin):
-        if isinstance(item, InputProblem):
-            yield ErrorRecord(item.input, item.kind, item.message), None
-            continue
-        record = analyze_or_error(item, detector=classifier, options=options)
-        yield record, (item.read_bytes() if keep_bytes and not isinstance(record, ErrorRecord) else None)
+    if isinstance(record, ErrorRecord):
+        return None
+    return data if data is not None else Path(record.input).read_bytes()
 
 
 def _check_output(output: Path | None, overwrite: bool) -> None:
     if output is not None and output.exists() and not overwrite:
         raise click.UsageError(f"{output} exists. Pass --overwrite to replace it, or choose another -o path.")
-
-
-def _load_detector(name: str | None):
-    from veracity.detector import create_detector
-    from veracity.detector.default import DEFAULT_DETECTOR
-
-    with library_errors():
-        return create_detector(name or DEFAULT_DETECTOR)
 
 
 class _Sink:

@@ -56,15 +56,27 @@ def trust_options(command):
 
 
 def analysis_options(command):
-    """The limits and C2PA trust options of every command that analyses files (`check`, `scan`).
+    """The limits, time budget and C2PA trust options of every command that analyses files (`check`, `scan`, `serve`).
 
-    The command receives ``max_bytes``, ``max_pixels``, ``trust_anchors``, ``no_default_trust``,
-    ``no_interim_trust`` and ``allow_remote``; `analysis_settings` turns them into what `AnalysisOptions` takes.
+    The command receives ``max_bytes``, ``max_pixels``, ``timeout``, ``trust_anchors``, ``no_default_trust``,
+    ``no_interim_trust`` and ``allow_remote``; `analysis_settings` turns the limits and trust options into what
+    `AnalysisOptions` takes.
     """
+    from veracity.benchmarks.scan.settings import DEFAULT_TASK_TIMEOUT_S
+
     command = trust_options(command)
     return _apply(
         command,
         (
+            click.option(
+                "--timeout",
+                type=click.FloatRange(min=0, min_open=True),
+                default=DEFAULT_TASK_TIMEOUT_S,
+                show_default=True,
+                envvar="VERACITY_TIMEOUT",
+                help="Per-file time budget in seconds (env VERACITY_TIMEOUT): a file taking longer gets a "
+                "TimeoutError record (serve: HTTP 504), its worker process is replaced and the rest goes on.",
+            ),
             click.option(
                 "--max-bytes", type=click.IntRange(min=1), default=None, help="Refuse files larger than this."
             ),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -30,6 +32,22 @@ def _manifest_options(command):
     return command
 
 
+@contextlib.contextmanager
+def _errors_as(output_format: str, path: Path) -> Iterator[None]:
+    """Library errors as one line on stderr (exit 1); with ``--format json`` also as a JSON record on stdout."""
+    from veracity.provenance.errors import ProvenanceError
+
+    try:
+        with library_errors():
+            yield
+    except click.ClickException as exc:
+        cause = exc.__cause__
+        if output_format == "json" and isinstance(cause, ProvenanceError):
+            record = {"input": str(path), "state": None, "error": {"kind": cause.kind, "message": str(cause)}}
+            click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+        raise
+
+
 @click.group()
 def provenance() -> None:
     """Content Credentials (C2PA): read, verify, sign, manage trust anchors, make test credentials."""
@@ -47,7 +65,7 @@ def read(
     from veracity.cli.render.provenance_text import render_manifest
     from veracity.provenance.credentials.reader import read_manifest
 
-    with library_errors():
+    with _errors_as(output_format, path):
         result = read_manifest(
             path,
             trust=trust_settings(trust_anchors, no_default_trust, allow_remote, no_interim_trust),
@@ -76,7 +94,7 @@ def verify(
     from veracity.cli.render.provenance_text import render_manifest
     from veracity.provenance.credentials.reader import verify_manifest
 
-    with library_errors():
+    with _errors_as(output_format, path):
         result = verify_manifest(
             path,
             trust=trust_settings(trust_anchors, no_default_trust, allow_remote, no_interim_trust),

@@ -48,7 +48,8 @@ from veracity.provenance import labels
     type=click.IntRange(min=0),
     default=2,
     show_default=True,
-    help="Single-threaded worker processes (local) or actors (ray); 0 runs in this process.",
+    help="Single-threaded worker processes (local) or actors (ray); 0 runs in this process, where the "
+    "--timeout budget cannot be enforced.",
 )
 @click.option(
     "--batch-size",
@@ -93,6 +94,7 @@ def scan(
     threshold: float | None,
     max_bytes: int | None,
     max_pixels: int | None,
+    timeout: float,
     trust_anchors: tuple[Path, ...],
     no_default_trust: bool,
     no_interim_trust: bool,
@@ -132,7 +134,7 @@ def scan(
     with library_errors():
         options = ScanOptions(
             settings=settings, fmt=fmt, engine=engine, workers=workers, dedupe=dedupe, only=only,
-            overwrite=overwrite, ray_address=ray_address,
+            overwrite=overwrite, ray_address=ray_address, task_timeout_s=timeout,
             **({"rows_per_block": batch_size} if batch_size else {}),
         )  # fmt: skip
         progress = None if quiet else Progress(None, "scan")
@@ -140,6 +142,9 @@ def scan(
     data = summary.to_dict()
     click.echo(json.dumps(data, indent=1), err=True)
     if summary_path:
-        write_json(summary_path, data)
+        try:
+            write_json(summary_path, data)
+        except OSError as exc:
+            raise click.ClickException(f"Cannot write the summary to {summary_path}: {exc.strerror or exc}.") from None
     matched = sum(summary.verdicts.get(label, 0) for label in fail_on)
     sys.exit(batch_exit_code(errors=summary.errors, matched=matched))

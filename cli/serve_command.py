@@ -27,14 +27,6 @@ from veracity.cli.options import analysis_options, analysis_settings, detector_o
     help="Requests that may wait for a free worker; one more gets 429.",
 )
 @click.option(
-    "--timeout",
-    "timeout_s",
-    type=click.FloatRange(min=0, min_open=True),
-    default=60.0,
-    show_default=True,
-    help="Seconds one analysis may take; past it the worker is replaced and the client gets 504.",
-)
-@click.option(
     "--api-keys",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
@@ -54,11 +46,11 @@ def serve(
     port: int,
     workers: int,
     queue_size: int,
-    timeout_s: float,
     api_keys: Path | None,
     cors_origins: tuple[str, ...],
     detector: str | None,
     no_detector: bool,
+    timeout: float,
     max_bytes: int | None,
     max_pixels: int | None,
     trust_anchors: tuple[Path, ...],
@@ -70,7 +62,7 @@ def serve(
 
     POST a file to /v1/check to get the report `veracity check --format json` prints for it. Limits and
     C2PA trust options are those of `check`. The analysis runs in --workers processes; a file that crashes
-    one or runs past --timeout costs only its own request. API docs at /docs.
+    one or runs past --timeout costs only its own request (HTTP 504). API docs at /docs.
     """
     # Imported here so `veracity serve --help` loads neither the web stack nor the analysis stack.
     from veracity.cli.serve.auth import ApiKeys
@@ -94,7 +86,7 @@ def serve(
         worker=worker,
         workers=workers,
         queue_size=queue_size,
-        timeout_s=timeout_s,
+        timeout_s=timeout,
         api_keys=keys,
         cors_origins=cors_origins,
     )

@@ -135,7 +135,22 @@ class ErrorRecord:
 
 def to_json_line(record: Report | ErrorRecord) -> str:
     """One compact JSON line (no trailing newline) for a JSONL stream."""
-    return json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return json_line(record.to_dict(), separators=(",", ":"))
+
+
+#: Characters JSON leaves raw in strings that many line readers (Python's ``str.splitlines``, JavaScript)
+#: take for line breaks; escaped, a record stays one line for every reader.
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_LINE_BREAK_TABLE = str.maketrans(_LINE_BREAKS)
+
+
+def json_line(data: Any, **options: Any) -> str:
+    """``json.dumps(data)`` as UTF-8 text on exactly one line for any reader (NEL, LS and PS escaped).
+
+    The escapes are JSON's own (``\\u2028``), so every JSON parser reads back the same value. They can only
+    occur inside strings, where escaping them changes nothing.
+    """
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, **options).translate(_LINE_BREAK_TABLE)
 
 
 @cache

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
+
+from veracity.provenance.assets.files import write_file_atomic
 
 
 def read_jsonl(path: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
@@ -47,17 +48,13 @@ def write_record(handle: TextIO, record: dict[str, Any]) -> None:
 
 
 def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
-    """Write a whole file through a temp file in the same folder and `os.replace` (never half-written)."""
+    """Write a whole file through a temp file in the same folder and `os.replace` (never half-written).
+
+    The file gets the usual mode of a new file (0666 less the umask), like every result file.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode() if isinstance(text, str) else text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_file_atomic(path, text.encode() if isinstance(text, str) else text)
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:

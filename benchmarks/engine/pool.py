@@ -92,7 +92,7 @@ class EngineStats:
         ms = np.asarray(self.task_ms) if self.task_ms else np.zeros(1)
         return {
             "n_tasks": self.n_tasks,
-            "n_errors": self.n_errors,
+            "n_failed_tasks": self.n_errors,  # raised, timed out or lost their worker; not error records
             "n_worker_deaths": self.n_worker_deaths,
             "elapsed_s": round(self.elapsed_s, 3),
             "tasks_per_s": round(self.n_tasks / self.elapsed_s, 3) if self.elapsed_s > 0 else None,
@@ -104,7 +104,11 @@ class EngineStats:
 
 
 def _worker_main(conn: Any, work: Callable, init: Callable | None, init_args: tuple) -> None:
-    context = init(*init_args) if init is not None else None
+    try:
+        context = init(*init_args) if init is not None else None
+    except Exception as exc:  # noqa: BLE001 - sent to the parent, which raises it as one clean error
+        conn.send(("failed", f"{type(exc).__name__}: {' '.join(str(exc).split())}"))
+        return
     conn.send(("ready", None))
     while True:
         try:
@@ -180,6 +184,16 @@ class Engine:
         self.ctx = mp.get_context(start_method)
         self.progress = progress
         self.stats = EngineStats()
+        self._started: list[_Worker] | None = None
+
+    def start(self) -> None:
+        """Start the worker processes now, so they load (models, libraries) while the caller does other work.
+
+        Optional: `map` starts them otherwise. Without it, a one-file command pays the workers' start-up after
+        its own instead of during it.
+        """
+        if self.workers and self._started is None:
+            self._started = [self._spawn() for _ in range(self.workers)]
 
     def map(self, tasks: Iterable[tuple[Any, Any]]) -> Iterator[TaskResult]:
         """Run ``(task_id, payload)`` tasks; yield a `TaskResult` per task as each completes."""
@@ -213,7 +227,8 @@ class Engine:
         return _Worker(self.ctx, self.work, self.init, self.init_args)
 
     def _map_pool(self, tasks: Iterator[tuple[Any, Any]]) -> Iterator[TaskResult]:
-        pool = [self._spawn() for _ in range(self.workers)]
+        pool = self._started or [self._spawn() for _ in range(self.workers)]
+        self._started = None
         exhausted = False
         try:
             while True:
@@ -228,7 +243,7 @@ class Engine:
                 busy = [w for w in pool if w.task is not None or not w.ready]
                 if exhausted and not any(w.task is not None for w in pool):
                     return
-                ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
+                ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=self._wait_s(pool))
                 for i, worker in enumerate(pool):
                     result, died = self._collect(worker, ready)
                     if died:
@@ -238,6 +253,14 @@ class Engine:
         finally:
             for worker in pool:
                 worker.stop()
+
+    def _wait_s(self, pool: list[_Worker]) -> float:
+        """How long to wait for a message: a second, or less when a running task reaches its budget sooner."""
+        if self.task_timeout_s is None:
+            return 1.0
+        now = time.perf_counter()
+        deadlines = [w.started + self.task_timeout_s - now for w in pool if w.task is not None]
+        return max(0.01, min([1.0, *deadlines]))
 
     def _collect(self, worker: _Worker, ready: list[Any]) -> tuple[TaskResult | None, bool]:
         """(the result this worker has, whether it died and must be replaced)."""
@@ -249,6 +272,8 @@ class Engine:
             if kind == "ready":
                 worker.ready = True
                 return None, False
+            if kind == "failed":
+                raise BenchmarkError(f"A worker process could not start: {data}")
             task_id, value, error, elapsed_ms, rss = data
             worker.task = None
             self.stats.worker_peak_rss_mb = max(self.stats.worker_peak_rss_mb, rss)

@@ -13,31 +13,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from veracity.benchmarks.engine.pool import Engine
-from veracity.benchmarks.engine.progress import Progress
+from veracity.benchmarks.engine.pool import Engine, FailureKind
 from veracity.benchmarks.scan.isolation import rescan_isolated
-from veracity.benchmarks.scan.settings import EngineName, ScanOptions, ScanSettings
+from veracity.benchmarks.scan.settings import DEFAULT_TASK_TIMEOUT_S, EngineName, ScanOptions, ScanSettings
 from veracity.benchmarks.scan.summary import ScanSummary
-from veracity.benchmarks.scan.worker import died_record, init_scan_context, scan_file
+from veracity.benchmarks.scan.worker import died_record, init_scan_context, scan_file, timeout_record
 
 
 class ScanEngine(Protocol):
-    """Runs the per-file work over ``paths``; yields one ``(path, record)`` per path, in any order."""
+    """Runs the per-file work over ``paths``; yields one ``(path, record)`` per path, in any order.
+
+    Engines do not report progress: the caller counts the records it writes, so the progress line, the
+    summary and the output always agree.
+    """
 
     def run(
-        self, paths: list[str], settings: ScanSettings, progress: Progress | None, summary: ScanSummary
+        self, paths: list[str], settings: ScanSettings, summary: ScanSummary
     ) -> Iterator[tuple[str, dict[str, Any]]]: ...
 
 
 @dataclass(frozen=True)
 class LocalEngine:
-    """Worker processes on this machine (``workers=0``: in this process)."""
+    """Worker processes on this machine (``workers=0``: in this process, without a time budget)."""
 
     workers: int = 2
-    task_timeout_s: float | None = None
+    task_timeout_s: float | None = DEFAULT_TASK_TIMEOUT_S
 
     def run(
-        self, paths: list[str], settings: ScanSettings, progress: Progress | None, summary: ScanSummary
+        self, paths: list[str], settings: ScanSettings, summary: ScanSummary
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         pool = Engine(
             scan_file,
@@ -45,19 +48,27 @@ class LocalEngine:
             init_args=(settings,),
             workers=self.workers,
             task_timeout_s=self.task_timeout_s,
-            progress=progress,
         )
         died: list[str] = []
-        for result in pool.map((path, path) for path in paths):
-            if result.failure is None:
-                yield result.task_id, result.value
-            elif result.failure.killed_worker:
-                died.append(result.task_id)  # maybe its neighbour's fault (memory): retry it alone first
-            else:  # a bug in the per-file work: record it with the first line of the traceback
-                yield result.task_id, died_record(result.task_id, "analysis failed: " + result.error.splitlines()[0])
-        summary.worker_deaths = pool.stats.n_worker_deaths
-        summary.engine_stats = pool.stats.to_dict()
-        yield from rescan_isolated(died, settings, None, summary)
+        try:
+            for result in pool.map((path, path) for path in paths):
+                if result.failure is None:
+                    yield result.task_id, result.value
+                elif result.failure.kind == FailureKind.TIMED_OUT:  # a hang is not retried: it would hang again
+                    summary.timeouts += 1
+                    yield result.task_id, timeout_record(result.task_id, self.task_timeout_s)
+                elif result.failure.killed_worker:
+                    died.append(result.task_id)  # maybe its neighbour's fault (memory): retry it alone first
+                else:  # a bug in the per-file work: record it with the first line of the traceback
+                    first_line = result.error.splitlines()[0]
+                    yield (
+                        result.task_id,
+                        died_record(result.task_id, "analysis failed: " + first_line, "AnalysisFailed"),
+                    )
+        finally:
+            summary.worker_deaths += pool.stats.n_worker_deaths
+            summary.engine_stats = pool.stats.to_dict()
+        yield from rescan_isolated(died, settings, summary, timeout_s=self.task_timeout_s)
 
 
 def create_engine(options: ScanOptions, output: Path) -> ScanEngine:
@@ -70,5 +81,6 @@ def create_engine(options: ScanOptions, output: Path) -> ScanEngine:
             address=options.ray_address,
             rows_per_block=options.rows_per_block,
             state_file=output.with_name(output.name + ".ray-processes.json"),
+            task_timeout_s=options.task_timeout_s,
         )
     return LocalEngine(workers=options.workers, task_timeout_s=options.task_timeout_s)

@@ -9,30 +9,32 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from veracity.benchmarks.engine.pool import Engine
-from veracity.benchmarks.engine.progress import Progress
+from veracity.benchmarks.engine.pool import Engine, FailureKind
 from veracity.benchmarks.scan.settings import DEFAULT_TASK_TIMEOUT_S, ScanSettings
 from veracity.benchmarks.scan.summary import ScanSummary
-from veracity.benchmarks.scan.worker import died_record, init_scan_context, scan_file
-from veracity.provenance import labels
+from veracity.benchmarks.scan.worker import died_record, init_scan_context, scan_file, timeout_record
 
 
 def rescan_isolated(
-    paths: Iterable[str], settings: ScanSettings, progress: Progress | None, summary: ScanSummary | None
+    paths: Iterable[str],
+    settings: ScanSettings,
+    summary: ScanSummary | None,
+    *,
+    timeout_s: float | None = DEFAULT_TASK_TIMEOUT_S,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Scan each file alone in a fresh worker process; yield ``(path, record)``."""
+    """Scan each file alone in a fresh worker process, under the per-file time budget; yield ``(path, record)``."""
     for path in paths:
-        pool = Engine(
-            scan_file, init=init_scan_context, init_args=(settings,), workers=1, task_timeout_s=DEFAULT_TASK_TIMEOUT_S
-        )
+        pool = Engine(scan_file, init=init_scan_context, init_args=(settings,), workers=1, task_timeout_s=timeout_s)
         (result,) = list(pool.map([(path, path)]))
         if summary is not None:
             summary.worker_deaths += pool.stats.n_worker_deaths
         if result.failure is None:
             record = result.value
+        elif result.failure.kind == FailureKind.TIMED_OUT:
+            if summary is not None:
+                summary.timeouts += 1
+            record = timeout_record(path, timeout_s or 0.0)
         else:
             reason = result.failure.message.splitlines()[0]
             record = died_record(path, f"{reason} (also when scanned alone)")
-        if progress is not None:
-            progress.update(1, int(record["verdict"] == labels.ERROR))
         yield path, record

@@ -1,18 +1,26 @@
 """Plan a scan: which inputs still need work, given what the output already holds and ``dedupe``.
 
-Resume is keyed by ``(path, sha256)``: a file recorded with the same content is skipped, a changed file
-is scanned again. An existing output that is not a scan output is refused, never touched.
+Resume is keyed by ``(path, sha256)``, where the path is the normalised absolute path (`scan.paths.path_key`:
+``corpus`` and ``/tmp/x/corpus`` are the same files) and the sha256 is the file's current content hash, or
+``None`` when the path cannot be read as a regular file (missing, unreadable, a FIFO). Every record carries
+the hash of the content it was made from whenever that content could be read, error records included, so:
+
+* a file recorded with the same content is skipped, whether it was analysed or gave an error;
+* a path that could not be read and still cannot is skipped (its error record stands);
+* a changed file, or one that became readable, is scanned again (the old record stays).
+
+An existing output that is not a scan output is refused, never touched (`scan.output`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from veracity.benchmarks.errors import BenchmarkError
 from veracity.benchmarks.scan.inputs import content_hash
-from veracity.benchmarks.scan.records import read_records, record_key
+from veracity.benchmarks.scan.paths import path_key, record_path
 from veracity.benchmarks.scan.summary import ScanSummary
 from veracity.provenance.assets.inputs import InputProblem
 
@@ -24,7 +32,7 @@ class ScanPlan:
     """What a scan will do.
 
     Attributes:
-        tasks: paths to analyse.
+        tasks: normalised paths to analyse.
         repeats: with dedupe, first path -> later paths with the same content (they get ``duplicate_of``).
         problems: inputs that name no readable file; each becomes an error record.
     """
@@ -32,6 +40,21 @@ class ScanPlan:
     tasks: list[str] = field(default_factory=list)
     repeats: dict[str, list[str]] = field(default_factory=dict)
     problems: list[InputProblem] = field(default_factory=list)
+
+    @property
+    def n_records(self) -> int:
+        """How many records the plan will write."""
+        return len(self.problems) + len(self.tasks) + sum(len(r) for r in self.repeats.values())
+
+
+def record_key(record: dict[str, Any]) -> tuple[str, str | None]:
+    """The resume key of a record: its normalised path and the hash of the content it was made from."""
+    return path_key(record_path(record)), record.get("sha256")
+
+
+def done_keys(records: Iterable[dict[str, Any]]) -> DoneKeys:
+    """The keys of the records earlier runs wrote."""
+    return {record_key(r) for r in records}
 
 
 def plan_scan(
@@ -41,19 +64,24 @@ def plan_scan(
     plan = ScanPlan()
     done_paths = {path for path, _ in done}
     first_by_hash: dict[str, str] = {}
+    planned: set[str] = set()
     for item in items:
         summary.total_inputs += 1
         if isinstance(item, InputProblem):
-            if (item.input, None) in done:
+            if (path_key(item.input), None) in done:
                 summary.skipped_done += 1
             else:
                 plan.problems.append(item)
             continue
-        path = str(item)
+        path = path_key(str(item))
+        if path in planned:  # the same file named twice (``a.jpg`` and ``./a.jpg``)
+            summary.total_inputs -= 1
+            continue
+        planned.add(path)
         sha256 = None
         if path in done_paths or dedupe:
             sha256, _ = content_hash(path)
-            if (path, sha256) in done:  # same path, same content: already recorded
+            if (path, sha256) in done:  # same path, same content (or still unreadable): already recorded
                 summary.skipped_done += 1
                 continue
         if dedupe and sha256 is not None:
@@ -63,24 +91,3 @@ def plan_scan(
             first_by_hash[sha256] = path
         plan.tasks.append(path)
     return plan
-
-
-def done_keys(output: Path, fmt: str, side_journal: Path) -> DoneKeys:
-    """Keys of the records an earlier run wrote (output and side journal).
-
-    Raises:
-        BenchmarkError: ``output`` exists and is not a scan output (it is left untouched).
-    """
-    try:
-        records = [*read_records(output, fmt), *read_records(side_journal, "jsonl")]
-    except (ValueError, KeyError, UnicodeDecodeError) as exc:
-        raise BenchmarkError(
-            f"{output} exists and is not a veracity scan output; it was left untouched. "
-            f"Choose another output, or pass --overwrite to replace it. ({type(exc).__name__}: {exc})"
-        ) from exc
-    if any("path" not in r or "schema_version" not in r for r in records):
-        raise BenchmarkError(
-            f"{output} exists and is not a veracity scan output; it was left untouched. "
-            "Choose another output, or pass --overwrite to replace it."
-        )
-    return {record_key(r) for r in records}

@@ -9,6 +9,9 @@ Traps of Ray 2.60 handled here (each was measured on a 2-core machine):
 * A file that crashes its actor is retried forever by default, and with retries capped its whole block
   is dropped silently: we cap restarts and retries, allow dropped blocks, then rescan every file that
   came back without a record one at a time in isolated local processes, so each crash costs one file.
+* A file that runs past the per-file time budget ends its actor (a watchdog thread exits the process), so its
+  block is rescanned in isolated local processes, where the budget makes it a ``TimeoutError`` record.
+* Paths travel as file-system bytes (an Arrow string must be UTF-8, and a Linux file name need not be).
 * Ray's own processes outlive a driver killed with SIGKILL: a private instance records their PIDs in
   ``<output>.ray-processes.json`` and the next run on that output ends the strays before starting.
 * Usage reporting is on by default (off here), the object store takes 30% of RAM in shared memory
@@ -21,6 +24,7 @@ import json
 import logging
 import os
 import signal
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,13 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from veracity.benchmarks.engine.progress import Progress
 from veracity.benchmarks.errors import BenchmarkError
 from veracity.benchmarks.scan.isolation import rescan_isolated
-from veracity.benchmarks.scan.settings import DEFAULT_ROWS_PER_BLOCK, ScanSettings
+from veracity.benchmarks.scan.settings import DEFAULT_ROWS_PER_BLOCK, DEFAULT_TASK_TIMEOUT_S, ScanSettings
 from veracity.benchmarks.scan.summary import ScanSummary
 from veracity.benchmarks.scan.worker import init_scan_context, scan_file
-from veracity.provenance import labels
 
 _OBJECT_STORE_BYTES = 256 * 1024 * 1024
 #: One BLAS/OpenMP thread per actor (the actors are the parallelism), and no usage reporting from workers.
@@ -56,32 +58,50 @@ class RayEngine:
     address: str | None = None
     rows_per_block: int = DEFAULT_ROWS_PER_BLOCK
     state_file: Path | None = None
+    task_timeout_s: float | None = DEFAULT_TASK_TIMEOUT_S
 
     def run(
-        self, paths: list[str], settings: ScanSettings, progress: Progress | None, summary: ScanSummary
+        self, paths: list[str], settings: ScanSettings, summary: ScanSummary
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         return run_on_ray(
             paths,
             settings,
             workers=self.workers,
             address=self.address,
-            progress=progress,
             summary=summary,
             rows_per_block=self.rows_per_block,
             state_file=self.state_file,
+            task_timeout_s=self.task_timeout_s,
         )
+
+
+#: Exit code of an actor that ended itself because a file ran past the time budget.
+_TIMEOUT_EXIT_CODE = 87
 
 
 class _ScanActor:
     """A Ray Data callable class: one per actor, holding the scan context (and its detector)."""
 
-    def __init__(self, settings: ScanSettings) -> None:
+    def __init__(self, settings: ScanSettings, timeout_s: float | None) -> None:
         self.context = init_scan_context(settings)
+        self.timeout_s = timeout_s
 
-    def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
-        paths = [str(p) for p in batch["path"]]
-        records = [json.dumps(scan_file(path, self.context), ensure_ascii=False) for path in paths]
-        return {"path": paths, "record": records}
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
+        paths = [os.fsdecode(bytes(p)) for p in batch["path"]]
+        records = [json.dumps(self._scan(path)) for path in paths]  # ASCII: safe whatever the names
+        return {"path": [os.fsencode(p) for p in paths], "record": records}
+
+    def _scan(self, path: str) -> dict[str, Any]:
+        if self.timeout_s is None:
+            return scan_file(path, self.context)
+        # Native code (a decoder, the C2PA SDK) cannot be interrupted: past the budget the actor ends itself.
+        watchdog = threading.Timer(self.timeout_s, os._exit, (_TIMEOUT_EXIT_CODE,))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            return scan_file(path, self.context)
+        finally:
+            watchdog.cancel()
 
 
 def run_on_ray(
@@ -90,10 +110,10 @@ def run_on_ray(
     *,
     workers: int,
     address: str | None,
-    progress: Progress | None = None,
     summary: ScanSummary | None = None,
     rows_per_block: int = DEFAULT_ROWS_PER_BLOCK,
     state_file: Path | None = None,
+    task_timeout_s: float | None = DEFAULT_TASK_TIMEOUT_S,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield ``(path, scan record)`` for every task, computed by Ray Data actors.
 
@@ -111,10 +131,8 @@ def run_on_ray(
         _record_processes(ray, state_file)
     seen: set[str] = set()
     try:
-        for path, record in _iterate(ray, tasks, settings, workers, rows_per_block):
+        for path, record in _iterate(ray, tasks, settings, workers, rows_per_block, task_timeout_s):
             seen.add(path)
-            if progress is not None:
-                progress.update(1, int(record["verdict"] == labels.ERROR))
             yield path, record
     finally:
         if started_here:
@@ -123,9 +141,7 @@ def run_on_ray(
             state_file.unlink(missing_ok=True)
     missing = [path for path in tasks if path not in seen]
     if missing:  # blocks dropped by crashed actors: rescan those files one by one, isolated
-        yield from rescan_isolated(missing, settings, progress, summary)
-    elif progress is not None:
-        progress.close()
+        yield from rescan_isolated(missing, settings, summary, timeout_s=task_timeout_s)
 
 
 def _record_processes(ray, state_file: Path) -> None:
@@ -208,7 +224,7 @@ def _environment(variables: dict[str, str]) -> Iterator[None]:
 
 
 def _iterate(
-    ray, tasks: list[str], settings: ScanSettings, workers: int, rows: int
+    ray, tasks: list[str], settings: ScanSettings, workers: int, rows: int, timeout_s: float | None
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     context = ray.data.DataContext.get_current()
@@ -217,18 +233,18 @@ def _iterate(
     context.max_errored_blocks = -1  # a crashed actor drops its block; we rescan the missing files after
     blocks = max(1, -(-len(tasks) // rows))
     workers = min(workers, blocks)  # more actors than blocks would idle (and Ray warns)
-    dataset = ray.data.from_items([{"path": path} for path in tasks], override_num_blocks=blocks)
+    dataset = ray.data.from_items([{"path": os.fsencode(path)} for path in tasks], override_num_blocks=blocks)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Ray 2.60 warns on restart/retry caps it still honours
-        dataset = _map(dataset, settings, workers, rows, ray)
+        dataset = _map(dataset, settings, workers, rows, ray, timeout_s)
     for row in dataset.iter_rows():
-        yield str(row["path"]), json.loads(row["record"])
+        yield os.fsdecode(bytes(row["path"])), json.loads(row["record"])
 
 
-def _map(dataset, settings: ScanSettings, workers: int, rows: int, ray):
+def _map(dataset, settings: ScanSettings, workers: int, rows: int, ray, timeout_s: float | None):
     return dataset.map_batches(
         _ScanActor,
-        fn_constructor_args=(settings,),
+        fn_constructor_args=(settings, timeout_s),
         batch_size=rows,
         batch_format="numpy",
         compute=ray.data.ActorPoolStrategy(size=workers),

@@ -1,12 +1,14 @@
 """`run_scan`: score many files unattended, resumably, with one record per file and nothing lost.
 
-Flow: expand the inputs (`inputs`) -> skip files already recorded in the output (`plan`) -> with
-``dedupe``, score each distinct content once -> run the per-file work (`worker.scan_file`) on an engine
-(`engines`) -> write each record as it arrives (`records.ScanWriter`) -> summary (`summary`).
+Flow: lock and prove the output (`output.ScanOutput`) -> expand the inputs (`inputs`) -> skip files already
+recorded in the output (`plan`, keyed on normalised path and content hash) -> with ``dedupe``, score each
+distinct content once -> run the per-file work (`worker.scan_file`) on an engine (`engines`), each file under
+the time budget -> write each record as it arrives (`records.ScanWriter`) -> summary (`summary`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -16,8 +18,9 @@ from veracity.benchmarks.engine.progress import Progress
 from veracity.benchmarks.errors import BenchmarkError
 from veracity.benchmarks.scan.engines import create_engine
 from veracity.benchmarks.scan.inputs import expand_inputs
+from veracity.benchmarks.scan.output import ScanOutput
+from veracity.benchmarks.scan.paths import path_fields
 from veracity.benchmarks.scan.plan import done_keys, plan_scan
-from veracity.benchmarks.scan.records import ScanWriter, journal_path
 from veracity.benchmarks.scan.settings import OutputFormat, ScanOptions
 from veracity.benchmarks.scan.summary import ScanSummary
 from veracity.benchmarks.scan.worker import problem_record
@@ -46,7 +49,9 @@ def run_scan(
         The `ScanSummary`.
 
     Raises:
-        BenchmarkError: bad options, an output that is not a scan output, or an engine not installed.
+        BenchmarkError: bad options, an output that is not a scan output (`ForeignOutputError`), an output
+            another scan is writing (`ScanOutputBusyError`), an output that cannot be written (`ScanWriteError`:
+            disk full; what was written is complete and the same call resumes), or an engine not installed.
 
     Example:
         >>> summary = run_scan(["uploads/"], "results.jsonl", ScanOptions(workers=2))  # doctest: +SKIP
@@ -54,43 +59,40 @@ def run_scan(
     options = options or ScanOptions()
     output = Path(output)
     fmt = options.fmt or format_from_name(output)
-    side_journal = unlisted_path(output)
-    if options.overwrite:
-        for stale in {output, journal_path(output, fmt), side_journal}:
-            stale.unlink(missing_ok=True)
     started = time.perf_counter()
     summary = ScanSummary(output=str(output), engine=options.engine)
-    done = done_keys(output, fmt, side_journal)
-    plan = plan_scan(expand_inputs(inputs, stdin or sys.stdin), done, options.dedupe, summary)
     engine = create_engine(options, output)
-    with ScanWriter(output, fmt) as writer, ScanWriter(side_journal, OutputFormat.JSONL) as unlisted:
+    with ScanOutput(output, fmt, overwrite=options.overwrite, only=bool(options.only)) as records:
+        plan = plan_scan(
+            expand_inputs(inputs, stdin or sys.stdin), done_keys(records.previous), options.dedupe, summary
+        )
+        if progress is not None:
+            progress.total = plan.n_records
 
         def emit(record: dict[str, Any]) -> None:
-            summary.written += 1
-            summary.errors += record["verdict"] == labels.ERROR
-            summary.verdicts[record["verdict"]] += 1
+            error = record["verdict"] == labels.ERROR
             listed = not options.only or record["verdict"] in options.only
-            (writer if listed else unlisted).write(record)
+            records.write(record, listed=listed)
+            summary.written += listed
+            summary.set_aside += not listed
+            summary.errors += error
+            summary.verdicts[record["verdict"]] += 1
+            if progress is not None:
+                progress.update(1, int(error))
 
         for problem in plan.problems:
             emit(problem_record(problem))
-        if progress is not None:
-            progress.total = len(plan.tasks)
-        for path, record in engine.run(plan.tasks, options.settings, progress, summary):
-            summary.scanned += 1
-            emit(record)
-            for repeat in plan.repeats.pop(path, []):
-                summary.duplicates += 1
-                emit(_duplicate_record(record, repeat))
-    if not options.only:
-        side_journal.unlink(missing_ok=True)
+        with contextlib.closing(engine.run(plan.tasks, options.settings, summary)) as results:
+            for path, record in results:
+                summary.scanned += 1
+                emit(record)
+                for repeat in plan.repeats.pop(path, []):
+                    summary.duplicates += 1
+                    emit(_duplicate_record(record, repeat))
+    if progress is not None:
+        progress.close()
     summary.elapsed_s = time.perf_counter() - started
     return summary
-
-
-def unlisted_path(output: Path) -> Path:
-    """The side journal of records ``--only`` left out of the output (kept so resuming still skips them)."""
-    return output.with_name(output.name + ".unlisted.jsonl")
 
 
 def format_from_name(output: Path) -> OutputFormat:
@@ -111,5 +113,5 @@ def format_from_name(output: Path) -> OutputFormat:
 
 def _duplicate_record(first: dict[str, Any], path: str) -> dict[str, Any]:
     record = dict(first)
-    record.update(path=path, duplicate_of=first["path"], timings_ms={"total": 0.0})
+    record.update(path_fields(path), duplicate_of=first["path"], timings_ms={"total": 0.0})
     return record

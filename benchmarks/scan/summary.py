@@ -11,7 +11,13 @@ from veracity.provenance.report import SCHEMA_VERSION
 
 @dataclass
 class ScanSummary:
-    """Counts and throughput of one scan."""
+    """Counts and throughput of one scan.
+
+    ``written`` counts records written to the output, ``set_aside`` those ``--only`` kept in the side
+    journal; ``errors`` counts error records of either (the same count the progress line shows).
+    ``engine_stats`` are the worker pool's own figures (its ``n_failed_tasks`` are tasks that raised, timed
+    out or lost their worker, not error records).
+    """
 
     output: str
     engine: str
@@ -20,7 +26,9 @@ class ScanSummary:
     scanned: int = 0
     duplicates: int = 0
     written: int = 0
+    set_aside: int = 0
     errors: int = 0
+    timeouts: int = 0
     worker_deaths: int = 0
     verdicts: Counter = field(default_factory=Counter)
     elapsed_s: float = 0.0
@@ -37,7 +45,9 @@ class ScanSummary:
             "scanned": self.scanned,
             "duplicates": self.duplicates,
             "records_written": self.written,
+            "records_set_aside": self.set_aside,
             "errors": self.errors,
+            "timeouts": self.timeouts,
             "worker_deaths": self.worker_deaths,
             "verdicts": dict(sorted(self.verdicts.items())),
             "elapsed_s": round(self.elapsed_s, 3),

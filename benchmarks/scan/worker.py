@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from veracity.benchmarks.scan.inputs import content_hash
+from veracity.benchmarks.scan.paths import path_key
 from veracity.benchmarks.scan.records import scan_record
 from veracity.benchmarks.scan.settings import ScanSettings
 from veracity.benchmarks.scan.uris import is_uri, read_uri
@@ -22,6 +24,8 @@ from veracity.provenance.report import ErrorRecord
 
 #: The error kind of a file whose worker process died even when the file was scanned alone.
 WORKER_DIED = "WorkerDied"
+#: The error kind of a file whose analysis ran past the per-file time budget (its worker was replaced).
+TIMED_OUT = "TimeoutError"
 
 
 class ScanContext:
@@ -54,6 +58,11 @@ def scan_file(path: str, context: ScanContext) -> dict[str, Any]:
         result = _analyze_uri(path, context)
     else:
         result = analyze_or_error(path, detector=context.detector, options=context.options)
+        if isinstance(result, ErrorRecord) and result.sha256 is None:
+            # Refused before reading (over the byte limit, say): still record the content's hash, so that
+            # resuming recognises the file (scan.plan) instead of recording it again.
+            sha256, size = content_hash(path)
+            result = replace(result, sha256=sha256, size=size if result.size is None else result.size)
     return scan_record(result, path=path, elapsed_ms=(time.perf_counter() - started) * 1000.0)
 
 
@@ -67,14 +76,24 @@ def _analyze_uri(uri: str, context: ScanContext) -> Any:
     return analyze_or_error(data, name=uri, detector=context.detector, options=context.options)
 
 
-def died_record(path: str, message: str) -> dict[str, Any]:
-    """The error record of a file whose worker died (crash, out of memory) even when scanned alone."""
+def died_record(path: str, message: str, kind: str = WORKER_DIED) -> dict[str, Any]:
+    """The error record of a file whose worker died (crash, out of memory) or ran out of time."""
     sha256, size = content_hash(path)
-    error = ErrorRecord(input=path, error_kind=WORKER_DIED, message=f"{path}: {message}", sha256=sha256, size=size)
+    error = ErrorRecord(input=path, error_kind=kind, message=f"{path}: {message}", sha256=sha256, size=size)
     return scan_record(error, path=path, elapsed_ms=0.0)
+
+
+def timeout_record(path: str, timeout_s: float) -> dict[str, Any]:
+    """The error record of a file whose analysis ran past the per-file time budget."""
+    message = (
+        f"analysis took longer than the per-file time budget of {timeout_s:g} s; it was stopped and its worker "
+        "replaced (raise the budget with --timeout or VERACITY_TIMEOUT if the file is merely large)."
+    )
+    return died_record(path, message, TIMED_OUT)
 
 
 def problem_record(problem: InputProblem) -> dict[str, Any]:
     """The error record of an input that names no readable file (missing, a directory with nothing in it)."""
     error = ErrorRecord(input=problem.input, error_kind=problem.kind, message=problem.message)
-    return scan_record(error, path=problem.input, elapsed_ms=0.0)
+    looks_like_path = problem.input not in ("", "-") and not problem.input.startswith("@")
+    return scan_record(error, path=path_key(problem.input) if looks_like_path else problem.input, elapsed_ms=0.0)

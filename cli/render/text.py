@@ -41,7 +41,7 @@ _STATUS_WORDS = {
 def render_text(report: Report) -> str:
     """A plain-text report: headline, verdict, how sure and why, facts, signals, next steps."""
     verdict = report.verdict
-    lines = [report.input]
+    lines = [one_line_text(report.input)]
     described = f"{report.media_type}, {report.size:,} bytes"
     if report.image:
         described += f", {report.image.width}x{report.image.height} {report.image.mode}"
@@ -91,8 +91,18 @@ def _signal_lines(report: Report) -> list[str]:
 
 
 def render_error_line(record: ErrorRecord) -> str:
-    """One line naming the file and the reason, for stderr."""
-    return f"error: {record.message}"
+    """One line naming the file and the reason, for stderr: control characters (a newline in a file name, a
+    decoder's multi-line message) are escaped, and bytes of a name that are not UTF-8 are written ``\\xNN``."""
+    return "error: " + one_line_text(record.message)
+
+
+def one_line_text(text: str) -> str:
+    """``text`` on one printable line: control characters as escapes (``\\n``), undecodable bytes as ``\\xNN``."""
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def _wrapped(text: str, prefix: str) -> str:

@@ -12,7 +12,6 @@ import functools
 import hashlib
 import io
 import os
-import stat
 import struct
 import warnings
 import zlib
@@ -23,6 +22,8 @@ from pathlib import Path
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from veracity.provenance.assets.files import NotARegularFileError, open_regular_file
+from veracity.provenance.assets.jpegscan import find_scan_shortfall
 from veracity.provenance.assets.mediatypes import MediaType, describe_unknown, sniff_media_type
 from veracity.provenance.errors import (
     AssetAccessError,
@@ -35,15 +36,31 @@ from veracity.provenance.errors import (
 
 _ORIENTATION_TAG = 0x0112
 _HEIF_MIMES = frozenset({"image/heic", "image/heif"})
+#: The most bytes per (weighted) pixel that decoding and normalising one image holds at once.
+BYTES_PER_PIXEL = 8
+#: Formats whose decoder holds more than `BYTES_PER_PIXEL`: their pixels count this many times against the
+#: limit. Pillow decodes WebP through libwebp's animation decoder, which keeps two RGBA canvases and hands
+#: back a copy, before Pillow's own frame: 16 bytes a pixel (a 147 MP WebP of 263 KB peaked at 2.4 GB).
+PIXEL_WEIGHTS = {"image/webp": 2}
+#: Rows converted at a time when high-bit-depth images are scaled to 8 bits (bounded working memory).
+_STRIP_ROWS = 256
 
 
 @dataclass(frozen=True)
 class Limits:
     """Resource limits checked before anything is decoded.
 
+    Memory: analysing one image holds at most `BYTES_PER_PIXEL` (8) bytes per pixel of ``max_pixels`` at
+    any moment, plus a fixed base (the interpreter, the libraries and the detector: about 300 MiB), so one
+    analysing process peaks under ``300 MiB + 8 x max_pixels`` bytes: 1.4 GiB at the default 150 MP
+    (measured by ``python -m veracity.benchmarks.perf.peak_memory``). Pillow keeps RGB at 4 bytes a pixel
+    and a mode conversion holds the source and the result for a moment; formats whose decoder needs more
+    count their pixels more than once (`PIXEL_WEIGHTS`: WebP twice).
+
     Attributes:
         max_bytes: largest file read, in bytes.
-        max_pixels: largest image decoded, in pixels (width x height of the first frame).
+        max_pixels: largest image decoded, in weighted pixels (width x height of the first frame, times the
+            format's weight in `PIXEL_WEIGHTS`).
     """
 
     max_bytes: int = 512 * 1024 * 1024
@@ -137,7 +154,8 @@ class Asset:
         if self.media_type.mime in _HEIF_MIMES:
             _register_heif()
         # Pillow's own check would refuse at open without saying the size; we check right after the header.
-        with _pillow_pixel_limit(None):
+        with _pillow_pixel_limit(None), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # header warnings (a malformed MPO, say) reappear as decode notes
             try:
                 image = Image.open(io.BytesIO(self.data))
             except Image.DecompressionBombError as exc:
@@ -148,14 +166,19 @@ class Asset:
                     "(damaged header or an unsupported variant of the format).",
                     path=self.name,
                 ) from exc
-            except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            except (OSError, SyntaxError, ValueError, EOFError, RuntimeError) as exc:
                 raise CorruptAssetError(
-                    f"{self.name}: damaged {_format_name(self.media_type)} file ({exc}).", path=self.name
+                    f"{self.name}: damaged {_format_name(self.media_type)} file ({one_line(str(exc))}).", path=self.name
                 ) from exc
         width, height = image.size
-        if width * height > self.limits.max_pixels:
+        if width * height * self.pixel_weight > self.limits.max_pixels:
             raise self._limit_error((width, height))
         return image
+
+    @property
+    def pixel_weight(self) -> int:
+        """How many times each pixel counts against ``limits.max_pixels`` (see `PIXEL_WEIGHTS`)."""
+        return PIXEL_WEIGHTS.get(self.media_type.mime, 1)
 
     @cached_property
     def image(self) -> DecodedImage:
@@ -168,30 +191,36 @@ class Asset:
         image = self.open_pil()
         if self.media_type.mime == "image/png":
             _check_png_chunks(self.data, self.name)
+        elif self.media_type.mime == "image/jpeg":
+            _check_jpeg_scan(self.data, self.name)
         notes: list[str] = []
         frames = int(getattr(image, "n_frames", 1) or 1)
         if frames > 1 and image.format == "MPO":
             notes.append(f"multi-picture file with {frames} images: the first (primary) image is analysed")
         elif frames > 1:
             notes.append(f"animated image with {frames} frames: the first frame is analysed")
-        orientation = _orientation(image)
         original_mode = image.mode
         decoder_format = image.format or self.media_type.extension.upper()
-        with _pillow_pixel_limit(self.limits.max_pixels):
+        width, height = image.size
+        with _pillow_pixel_limit(self.limits.max_pixels), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             try:
                 image.seek(0)
                 image.load()
+                orientation = _orientation(image)  # after load: reading a PNG's EXIF would decode it again
                 pixels = _to_rgb8(image, notes)
             except Image.DecompressionBombError as exc:
                 raise self._limit_error(image.size) from exc
-            except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+            except (OSError, SyntaxError, ValueError, EOFError, MemoryError, RuntimeError) as exc:
+                # RuntimeError: the AVIF and HEIF decoders' way to say the data is damaged.
                 raise CorruptAssetError(_decode_failure(self.name, decoder_format, exc), path=self.name) from exc
+        notes.extend(_warning_notes(caught))
         if orientation not in (None, 1):
             notes.append(f"EXIF orientation {orientation} recorded; pixels are analysed as stored, not rotated")
         return DecodedImage(
             pixels=pixels,
-            width=image.size[0],
-            height=image.size[1],
+            width=width,
+            height=height,
             original_mode=original_mode,
             decoder_format=decoder_format,
             frames=frames,
@@ -201,10 +230,17 @@ class Asset:
 
     def _limit_error(self, size: tuple[int, int] | None) -> AssetLimitError:
         described = f"{size[0] * size[1]:,} pixels ({size[0]}x{size[1]})" if size else "too many pixels"
+        limit = f"the limit of {self.limits.max_pixels:,} pixels"
+        weight = self.pixel_weight
+        if weight > 1:
+            limit = (
+                f"the limit of {self.limits.max_pixels // weight:,} pixels for {_format_name(self.media_type)} "
+                f"(its decoder needs {weight}x the memory of other formats; the limit is "
+                f"{self.limits.max_pixels:,} pixels)"
+            )
         return AssetLimitError(
-            f"{self.name}: image has {described}, over the limit of {self.limits.max_pixels:,} pixels "
-            "(a possible decompression bomb). If you trust this file, raise the limit with --max-pixels "
-            "or VERACITY_MAX_PIXELS.",
+            f"{self.name}: image has {described}, over {limit} (a possible decompression bomb). If you trust "
+            "this file, raise the limit with --max-pixels or VERACITY_MAX_PIXELS.",
             path=self.name,
         )
 
@@ -271,27 +307,30 @@ def decode_pixels(source: str | os.PathLike[str] | bytes, *, limits: Limits | No
 
 
 def _read_file(path: Path, label: str, limits: Limits) -> bytes:
+    # Opened first and checked on the descriptor: a FIFO or device is refused without blocking, and a path
+    # swapped between a check and the open cannot slip through.
     try:
-        status = path.stat()
+        handle = open_regular_file(path)
     except FileNotFoundError as exc:
         if path.is_symlink():
             raise AssetNotFoundError(f"{label}: broken symbolic link.", path=label) from exc
         raise AssetNotFoundError(f"{label}: no such file.", path=label) from exc
+    except NotARegularFileError as exc:
+        if exc.errno == errno.EISDIR:
+            raise AssetAccessError(f"{label}: is a directory, not a file.", path=label) from exc
+        raise AssetAccessError(
+            f"{label}: is {exc.strerror}, not a regular file; only regular files are read.", path=label
+        ) from exc
     except OSError as exc:
         raise _access_error(label, exc) from exc
-    if stat.S_ISDIR(status.st_mode):
-        raise AssetAccessError(f"{label}: is a directory, not a file.", path=label)
-    if not stat.S_ISREG(status.st_mode):
-        raise AssetAccessError(f"{label}: is not a regular file (device, pipe or socket).", path=label)
-    if status.st_size > limits.max_bytes:
-        raise _bytes_limit_error(label, status.st_size, limits)
-    try:
-        with path.open("rb") as handle:
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limits.max_bytes:
+            raise _bytes_limit_error(label, size, limits)
+        try:
             data = handle.read(limits.max_bytes + 1)
-    except FileNotFoundError as exc:
-        raise AssetNotFoundError(f"{label}: no such file (removed while reading).", path=label) from exc
-    except OSError as exc:
-        raise _access_error(label, exc) from exc
+        except OSError as exc:
+            raise _access_error(label, exc) from exc
     if len(data) > limits.max_bytes:  # the file grew while we read it
         raise _bytes_limit_error(label, len(data), limits)
     return data
@@ -361,6 +400,17 @@ def _check_png_chunks(data: bytes, name: str) -> None:
         offset = end + 4
 
 
+def _check_jpeg_scan(data: bytes, name: str) -> None:
+    """Refuse a JPEG whose coded data cannot cover the frame its header declares (see `jpegscan`)."""
+    shortfall = find_scan_shortfall(data)
+    if shortfall is not None:
+        raise CorruptAssetError(
+            f"{name}: truncated JPEG file: the header declares {shortfall.width}x{shortfall.height} pixels but the "
+            f"image data holds at most {shortfall.coverage:.1%} of them ({shortfall.reason}).",
+            path=name,
+        )
+
+
 def _orientation(image: Image.Image) -> int | None:
     try:
         value = image.getexif().get(_ORIENTATION_TAG)
@@ -370,18 +420,17 @@ def _orientation(image: Image.Image) -> int | None:
 
 
 def _to_rgb8(image: Image.Image, notes: list[str]) -> Image.Image:
-    """Convert any Pillow mode to 8-bit RGB without rescaling the pixel grid."""
+    """Convert any Pillow mode to 8-bit RGB without rescaling the pixel grid.
+
+    Each conversion closes its source at once, so at most a source and its result are held (the memory
+    bound of `Limits`); the caller must not use ``image``'s pixels afterwards.
+    """
     mode = image.mode
     if mode == "RGB":
         return image
     if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        import numpy as np
-
-        array = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if mode.startswith("I;16") or array.max(initial=0) > 255 else 255.0
-        scaled = np.clip(array / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
         notes.append(f"{mode} high-bit-depth image scaled to 8 bits for analysis")
-        return Image.fromarray(scaled, "L").convert("RGB")
+        return _converted(_scaled_to_l8(image), "RGB")
     if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
         notes.append("alpha channel ignored for analysis")
     elif mode == "CMYK":
@@ -389,14 +438,56 @@ def _to_rgb8(image: Image.Image, notes: list[str]) -> Image.Image:
     elif mode == "P":
         notes.append("palette image expanded to RGB for analysis")
     if mode == "P" and "transparency" in image.info:
-        image = image.convert("RGBA")
+        image = _converted(image, "RGBA")
     if mode in ("LA", "La"):
-        image = image.convert("L")
-    return image.convert("RGB")
+        image = _converted(image, "L")
+    return _converted(image, "RGB")
+
+
+def _converted(image: Image.Image, mode: str) -> Image.Image:
+    result = image.convert(mode)
+    image.close()  # frees the source's pixels now, even while callers still hold the object
+    return result
+
+
+def _scaled_to_l8(image: Image.Image) -> Image.Image:
+    """16/32-bit grey to 8 bits (0-65535 or 0-max to 0-255), a strip of rows at a time: 1 byte a pixel more."""
+    import numpy as np
+
+    width, height = image.size
+    strips = [(top, min(top + _STRIP_ROWS, height)) for top in range(0, height, _STRIP_ROWS)]
+    top_value = 65535.0
+    if not image.mode.startswith("I;16"):
+        peak = max(float(np.asarray(image.crop((0, a, width, b))).max(initial=0)) for a, b in strips)
+        top_value = 65535.0 if peak > 255 else 255.0
+    out = np.empty((height, width), dtype=np.uint8)
+    for a, b in strips:
+        strip = np.asarray(image.crop((0, a, width, b)), dtype=np.float32)
+        out[a:b] = np.clip(strip / top_value * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    image.close()
+    return Image.fromarray(out, "L")
+
+
+def _warning_notes(caught: list[warnings.WarningMessage]) -> list[str]:
+    """Pillow's warnings while decoding, as notes (never printed on stderr)."""
+    notes = []
+    for item in caught:
+        if issubclass(item.category, Image.DecompressionBombWarning):
+            continue
+        text = one_line(str(item.message))
+        if text and f"decoder warning: {text}" not in notes:
+            notes.append(f"decoder warning: {text}")
+    return notes[:5]
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """``text`` on one line (runs of whitespace, newlines included, become one space), at most ``limit`` chars."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _decode_failure(name: str, fmt: str, exc: BaseException) -> str:
-    text = str(exc)
+    text = one_line(str(exc))  # decoders (libheif) may answer with several lines
     lowered = text.lower()
     if "truncated" in lowered or isinstance(exc, EOFError):
         return f"{name}: truncated {fmt} file: the image data ends early ({text or 'end of file'})."

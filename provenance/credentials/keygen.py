@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from veracity.provenance.assets.files import RESULT_FILE_MODE, write_file_atomic
 from veracity.provenance.errors import KeygenError
 
 ROOT_FILE = "dev-root-ca.pem"
@@ -76,9 +77,14 @@ def create_dev_credentials(
     if alg not in _ALGS:
         raise KeygenError(f"Unknown key algorithm {alg!r} for development credentials. Choose one of {_ALGS}.")
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KeygenError(
+            f"Cannot create the folder {folder} ({exc.strerror or exc}). Choose a writable folder."
+        ) from None
     paths = DevCredentials(folder / ROOT_FILE, folder / CHAIN_FILE, folder / KEY_FILE, alg)
-    existing = [p for p in (paths.root_ca, paths.chain, paths.key) if p.exists()]
+    existing = [p for p in (paths.root_ca, paths.chain, paths.key) if p.exists() or p.is_symlink()]
     if existing and not overwrite:
         raise KeygenError(
             f"{existing[0]} already exists. Choose another folder or pass --overwrite to replace the files."
@@ -161,9 +167,13 @@ def _pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    temp = path.with_name(f".{path.name}.partial")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(temp, path)
+def _write(path: Path, data: bytes, *, mode: int = RESULT_FILE_MODE) -> None:
+    """Write through a new temp file made with O_EXCL | O_NOFOLLOW and ``mode`` from the start, then rename.
+
+    A predictable temp name would let a planted file (its mode kept) or link (its target written) capture
+    the private key; `write_file_atomic` never opens an existing path, and the rename replaces a link itself.
+    """
+    try:
+        write_file_atomic(path, data, mode=mode)
+    except OSError as exc:
+        raise KeygenError(f"Cannot write {path} ({exc.strerror or exc}). Choose a writable folder.") from None

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from veracity.provenance.assets.files import create_temp_file
 from veracity.provenance.assets.mediatypes import sniff_media_type
 from veracity.provenance.errors import SigningError
 from veracity.provenance.sourcetypes import list_source_types, lookup_source_type
@@ -109,7 +110,9 @@ def sign_file(
     _check_paths(src, dst, overwrite=overwrite)
     cert_pem = _read_text(cert, "certificate chain")
     key_pem = _read_text(key, "private key")
-    alg = alg.lower() if alg else infer_algorithm(key_pem, key)
+    inferred = infer_algorithm(key_pem, key)  # also proves the key parses, whatever --alg says
+    alg = alg.lower() if alg else inferred
+    key_pem = as_pkcs8(key_pem, key)  # the SDK reads PKCS#8 only; SEC1 and PKCS#1 keys are converted
     if alg not in ALGORITHMS:
         raise SigningError(f"Unknown signing algorithm {alg!r}. Choose one of {', '.join(ALGORITHMS)}.")
     mime = _signable_mime(src)
@@ -120,9 +123,13 @@ def sign_file(
     context = c2pa.Context.from_dict(
         {"builder": {"thumbnail": {"enabled": bool(thumbnail)}}, "verify": {"remote_manifest_fetch": False}}
     )
-    temp_fd, temp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".partial", dir=dst.parent)
+    try:
+        temp_fd, temp = create_temp_file(dst.parent, dst.name)  # the usual mode of a new file, never a link
+    except OSError as exc:
+        raise SigningError(
+            f"Cannot write into {dst.parent} ({exc.strerror or exc}). Choose an -o path in a writable folder.", path=dst
+        ) from None
     os.close(temp_fd)
-    temp = Path(temp_name)
     try:
         signer = c2pa.Signer.from_info(
             c2pa.C2paSignerInfo(alg, cert_pem.encode("ascii"), key_pem.encode("ascii"), tsa_url)
@@ -138,6 +145,12 @@ def sign_file(
     except c2pa.C2paError as exc:
         temp.unlink(missing_ok=True)
         raise SigningError(f"Signing {src} failed: {exc}. Nothing was written to {dst}.", path=src) from exc
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise SigningError(
+            f"Writing {dst} failed ({exc.strerror or exc}). Nothing was written; free space or choose another -o path.",
+            path=dst,
+        ) from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -184,13 +197,7 @@ def infer_algorithm(key_pem: str, key_path: str | os.PathLike[str] = "key") -> s
     Raises:
         SigningError: the key cannot be parsed (the message never contains the key).
     """
-    try:
-        private = serialization.load_pem_private_key(key_pem.encode("ascii", "replace"), password=None)
-    except (ValueError, TypeError) as exc:
-        raise SigningError(
-            f"The private key {key_path} is not an unencrypted PEM private key ({type(exc).__name__}). "
-            "Pass a PKCS#8 or traditional PEM key file without a passphrase."
-        ) from None
+    private = _load_private_key(key_pem, key_path)
     if isinstance(private, ed25519.Ed25519PrivateKey):
         return "ed25519"
     if isinstance(private, ec.EllipticCurvePrivateKey) and private.curve.name in _CURVE_ALG:
@@ -198,6 +205,32 @@ def infer_algorithm(key_pem: str, key_path: str | os.PathLike[str] = "key") -> s
     if isinstance(private, rsa.RSAPrivateKey):
         return "ps256"
     raise SigningError(f"The private key {key_path} is of a type C2PA cannot sign with. Use EC, Ed25519 or RSA.")
+
+
+def as_pkcs8(key_pem: str, key_path: str | os.PathLike[str] = "key") -> str:
+    """The key as unencrypted PKCS#8 PEM (``BEGIN PRIVATE KEY``), the only form the C2PA SDK reads.
+
+    Accepts PKCS#8, SEC1 (``BEGIN EC PRIVATE KEY``) and PKCS#1 (``BEGIN RSA PRIVATE KEY``) PEM keys.
+
+    Raises:
+        SigningError: the key cannot be parsed (the message never contains the key).
+    """
+    private = _load_private_key(key_pem, key_path)
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return pem.decode("ascii")
+
+
+def _load_private_key(key_pem: str, key_path: str | os.PathLike[str]):
+    try:
+        return serialization.load_pem_private_key(key_pem.encode("ascii", "replace"), password=None)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise SigningError(
+            f"The private key {key_path} is not an unencrypted PEM private key ({type(exc).__name__}). Accepted: "
+            "PKCS#8 ('BEGIN PRIVATE KEY'), SEC1 EC ('BEGIN EC PRIVATE KEY') or PKCS#1 RSA ('BEGIN RSA PRIVATE KEY') "
+            "PEM, without a passphrase."
+        ) from None
 
 
 def list_signable_formats() -> list[str]:

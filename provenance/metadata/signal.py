@@ -8,6 +8,7 @@ or a capture claim in metadata is shown as context only, never as proof of captu
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,8 @@ from PIL import ExifTags, Image, IptcImagePlugin
 from veracity.provenance import labels
 from veracity.provenance.metadata.generators import TextField, find_generator_traces, shorten
 from veracity.provenance.metadata.parameters import GenerationParameters, read_generation_parameters
-from veracity.provenance.metadata.xmp import XmpProperty, find_xmp_packets, read_xmp_properties
+from veracity.provenance.metadata.pngchunks import read_png_metadata
+from veracity.provenance.metadata.xmp import XmpProperty, find_xmp_packets, read_xmp
 from veracity.provenance.signals import Finding, SignalResult
 from veracity.provenance.sourcetypes import lookup_source_type
 
@@ -97,9 +99,12 @@ def read_metadata_signal(asset: Asset, options: AnalysisOptions | None = None) -
         status ``found`` with findings (declarations of generation first), or ``absent`` when the
         file carries no metadata worth reporting. Never raises for missing metadata.
     """
-    fields, xmp = _collect_fields(asset)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow's "corrupt EXIF" warnings: what it could not read is skipped
+        fields, xmp, refused = _collect_fields(asset)
     findings = _source_type_findings(xmp) + find_generator_traces(fields) + _camera_findings(fields)
     parameters = read_generation_parameters(fields)
+    findings += [_refused_finding(reason) for reason in refused]
     details = {
         "facts": _facts(fields),
         "generator": _generator_details(parameters, findings),
@@ -113,7 +118,10 @@ def read_metadata_signal(asset: Asset, options: AnalysisOptions | None = None) -
         summary = "No metadata declares how this file was made." if details else "No metadata found."
         return SignalResult(labels.METADATA, labels.ABSENT, summary, (), details)
     findings.sort(key=lambda f: labels.IMPLICATIONS.index(f.implies))
-    return SignalResult(labels.METADATA, labels.FOUND, _summary(findings), tuple(findings), details)
+    summary = _summary(findings)
+    if refused:
+        summary += f" {refused[0]}."
+    return SignalResult(labels.METADATA, labels.FOUND, summary, tuple(findings), details)
 
 
 def _facts(fields: list[TextField]) -> dict[str, str]:
@@ -154,25 +162,44 @@ def _summary(findings: list[Finding]) -> str:
     return f"Metadata found ({count}); none declares generative AI."
 
 
-def _collect_fields(asset: Asset) -> tuple[list[TextField], list[XmpProperty]]:
+def _collect_fields(asset: Asset) -> tuple[list[TextField], list[XmpProperty], list[str]]:
+    """(text fields, XMP properties, why XMP packets were refused)."""
     fields: list[TextField] = []
-    packets: list[bytes] = []
+    packets: list[bytes | str] = []
     if asset.media_type.has_pixels:
         image = asset.open_pil()
-        fields.extend(_exif_fields(image))
-        fields.extend(_info_fields(image))
+        info = dict(image.info)
+        if image.format == "PNG":
+            info.update(read_png_metadata(asset.data))  # chunks after the pixels too, without decoding them
+        fields.extend(_exif_fields(image, info))
+        fields.extend(_info_fields(image.format, info))
         fields.extend(_iptc_fields(image))
-        packets.extend(_pil_xmp_packets(image))
+        packets.extend(_pil_xmp_packets(image, info))
     if not packets:
         packets = find_xmp_packets(asset.data)
-    xmp = [prop for packet in packets for prop in read_xmp_properties(packet)]
+    xmp: list[XmpProperty] = []
+    refused: list[str] = []
+    for packet in packets:
+        read = read_xmp(packet)
+        xmp.extend(read.properties)
+        if read.refused and read.refused not in refused:
+            refused.append(read.refused)
     fields.extend(TextField(f"XMP {p.name}", p.name, p.value) for p in xmp)
-    return fields, xmp
+    return fields, xmp, refused
 
 
-def _exif_fields(image: Image.Image) -> Iterable[TextField]:
+def _refused_finding(reason: str) -> Finding:
+    return Finding("xmp.refused", "XMP packet", shorten(reason, 120), f"{reason}.", labels.IMPLIES_NOTHING)
+
+
+def _exif_fields(image: Image.Image, info: dict[str, Any]) -> Iterable[TextField]:
     try:
-        exif = image.getexif()
+        if image.format == "PNG":  # Pillow's getexif() would decode a PNG's pixels to find its eXIf chunk
+            exif = Image.Exif()
+            if info.get("exif"):
+                exif.load(info["exif"])
+        else:
+            exif = image.getexif()
         directories = [("EXIF IFD0", exif)]
         if _EXIF_IFD in exif:
             directories.append(("EXIF SubIFD", exif.get_ifd(_EXIF_IFD)))
@@ -251,9 +278,9 @@ def _degrees(value: Any, ref: Any, negative: str) -> float:
     return -degrees if ref_text.strip().upper().startswith(negative) else degrees
 
 
-def _info_fields(image: Image.Image) -> Iterable[TextField]:
-    fmt = image.format or "image"
-    for key, value in image.info.items():
+def _info_fields(fmt: str | None, info: dict[str, Any]) -> Iterable[TextField]:
+    fmt = fmt or "image"
+    for key, value in info.items():
         if not isinstance(key, str) or key in _SKIP_INFO_KEYS or not isinstance(value, (str, bytes)):
             continue
         text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
@@ -275,16 +302,16 @@ def _iptc_fields(image: Image.Image) -> Iterable[TextField]:
             yield TextField(f"IPTC IIM {name} ({code[0]}:{code[1]})", name, value.decode("utf-8", "replace"))
 
 
-def _pil_xmp_packets(image: Image.Image) -> list[bytes]:
-    packets = []
+def _pil_xmp_packets(image: Image.Image, info: dict[str, Any]) -> list[bytes | str]:
+    packets: list[bytes | str] = []  # read_xmp caps each one's size, whoever extracted it
     for key in ("xmp", "XML:com.adobe.xmp"):
-        value = image.info.get(key)
-        if value:
-            packets.append(value.encode("utf-8") if isinstance(value, str) else value)
+        value = info.get(key)
+        if isinstance(value, (bytes, str)) and value:
+            packets.append(value)
     tag_v2 = getattr(image, "tag_v2", None)
     if tag_v2 is not None and 700 in tag_v2:
         value = tag_v2[700]
-        packets.append(value if isinstance(value, bytes) else str(value).encode("utf-8"))
+        packets.append(value if isinstance(value, bytes) else str(value))
     return packets
 
 

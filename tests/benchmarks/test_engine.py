@@ -32,7 +32,7 @@ def test_dead_and_hung_workers_cost_only_their_task():
     assert results[5].failure.kind == FailureKind.RAISED and results[5].error.startswith("ValueError: bad five")
     assert results[7].failure.kind == FailureKind.TIMED_OUT and "timed out after 3 s" in results[7].error
     stats = engine.stats.to_dict()
-    assert stats["n_tasks"] == 10 and stats["n_errors"] == 3 and stats["n_worker_deaths"] == 2
+    assert stats["n_tasks"] == 10 and stats["n_failed_tasks"] == 3 and stats["n_worker_deaths"] == 2
     assert stats["worker_peak_rss_mb"] > 0 and stats["task_ms_p95"] >= stats["task_ms_p50"]
     assert "[t] 10/10 files" in progress_stream.getvalue()
 
@@ -44,5 +44,5 @@ def test_inline_mode_same_results():
 
 def test_failing_initialisation_is_an_error_not_a_hang():
     engine = Engine(engine_work.work, init=engine_work.failing_init, workers=1)
-    with pytest.raises(BenchmarkError, match="before it was ready: its initialisation failed"):
+    with pytest.raises(BenchmarkError, match="could not start: RuntimeError: no model here"):
         list(engine.map([(0, 1)]))

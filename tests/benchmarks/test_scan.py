@@ -75,7 +75,7 @@ def test_csv_and_parquet_outputs_resume(tmp_path, fmt):
         import pyarrow.parquet as pq
 
         table = pq.read_table(out)
-        assert table.num_rows == 5 and table.column_names[:3] == ["schema_version", "path", "sha256"]
+        assert table.num_rows == 5 and table.column_names[:4] == ["schema_version", "path", "path_bytes", "sha256"]
     assert len(_records(out, fmt)) == 5
 
 

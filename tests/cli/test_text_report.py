@@ -154,7 +154,7 @@ def test_check_reads_image_bytes_from_stdin(tmp_path: Path, validate_record) -> 
     both = CliRunner().invoke(main, ["check", "--stdin", str(path)], input=b"")
     assert both.exit_code == 2 and "not both" in both.stderr
     empty = CliRunner().invoke(main, ["check", "--stdin", "--no-detector"], input=b"")
-    assert empty.exit_code == 1 and "no bytes on standard input" in empty.stderr
+    assert empty.exit_code == 1 and "<stdin>: the file is empty (0 bytes)" in empty.stderr
 
 
 def test_check_writes_text_to_an_output_file(tmp_path: Path) -> None:
