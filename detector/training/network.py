@@ -37,22 +37,53 @@ class NPRStem(nn.Module):
         return (x - up) * RESIDUAL_GAIN
 
 
-class ForensicClassifier(nn.Module):
-    """Crops in [0, 1], shape (N, 3, H, W) with even H and W -> one logit of P(generated) per crop, shape (N,)."""
+class RGBStem(nn.Module):
+    """The pixels themselves, centred and scaled to about unit range: ``(x - 0.5) * 4``."""
 
-    def __init__(self, backbone: str = DEFAULT_BACKBONE, **timm_kwargs) -> None:
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - 0.5) * 4.0
+
+
+class BothStem(nn.Module):
+    """The NPR residual and the centred pixels side by side: 6 channels."""
+
+    def __init__(self) -> None:
         super().__init__()
-        self.stem = NPRStem()
+        self.npr, self.rgb = NPRStem(), RGBStem()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.npr(x), self.rgb(x)], dim=1)
+
+
+#: Stem name -> (module class, channels it gives the backbone). The name travels in detector.json's params.
+STEMS: dict[str, tuple[type[nn.Module], int]] = {"npr": (NPRStem, 3), "rgb": (RGBStem, 3), "npr+rgb": (BothStem, 6)}
+DEFAULT_STEM = "npr"
+
+
+class ForensicClassifier(nn.Module):
+    """Crops in [0, 1], shape (N, 3, H, W) with even H and W -> one logit of P(generated) per crop, shape (N,).
+
+    Args:
+        backbone: timm model name.
+        stem: a key of `STEMS`: the fixed first stage (NPR residual, centred pixels, or both).
+    """
+
+    def __init__(self, backbone: str = DEFAULT_BACKBONE, stem: str = DEFAULT_STEM, **timm_kwargs) -> None:
+        super().__init__()
+        if stem not in STEMS:
+            raise ValueError(f"Unknown stem {stem!r}. Choose one of {sorted(STEMS)}.")
+        stem_cls, channels = STEMS[stem]
+        self.stem = stem_cls()
         # pretrained=False always: weights come only from this project's training, never from a hub.
-        self.backbone = timm.create_model(backbone, pretrained=False, num_classes=1, in_chans=3, **timm_kwargs)
+        self.backbone = timm.create_model(backbone, pretrained=False, num_classes=1, in_chans=channels, **timm_kwargs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.backbone(self.stem(x)).squeeze(1)
 
 
-def build_model(backbone: str = DEFAULT_BACKBONE, **timm_kwargs) -> ForensicClassifier:
+def build_model(backbone: str = DEFAULT_BACKBONE, stem: str = DEFAULT_STEM, **timm_kwargs) -> ForensicClassifier:
     """A randomly initialised `ForensicClassifier` (``timm.create_model(..., pretrained=False)``)."""
-    return ForensicClassifier(backbone, **timm_kwargs)
+    return ForensicClassifier(backbone, stem, **timm_kwargs)
 
 
 def bce_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

@@ -72,10 +72,10 @@ def train_and_package(
         n_crops=package.n_tiles,
         mean=(0, 0, 0),
         std=(1, 1, 1),
-        params={"backbone": cfg.backbone, "stem": "npr", "aggregate": "mean_logit"},
+        params={"backbone": cfg.backbone, "stem": cfg.stem, "aggregate": "mean_logit"},
     )
     detector_json = package_detector(
-        load_trained(result.weights, cfg.backbone), result.weights, package.folder, detector_cfg
+        load_trained(result.weights, cfg.backbone, cfg.stem), result.weights, package.folder, detector_cfg
     )
     log(f"packaged: {detector_json}")
     calibration = None

@@ -22,7 +22,6 @@ def _cfg(data, out, **kw):
         backbone="mobilenetv3_small_050",
         crop=64,
         batch_size=8,
-        crops_per_image=2,
         epochs=2,
         steps_per_epoch=2,
         val_fraction=0.5,
