@@ -67,6 +67,7 @@ class CropBank:
         pixels: uint8 array (n_windows, window, window, 3), usually a read-only memory map.
         owner: int array (n_windows,): index into ``samples`` of each window's image.
         sizes: int array (n_windows, 2): the valid (height, width) of each window (smaller for small images).
+        rows: int array (n_windows,): each window's row in ``pixels`` (a subset shares its parent's pixels).
         samples: the banked images (those too small to bank are left out).
         folder: where the bank lives on disk.
     """
@@ -76,11 +77,22 @@ class CropBank:
     sizes: np.ndarray
     samples: tuple[Sample, ...]
     folder: Path
+    rows: np.ndarray
 
     def window(self, index: int) -> np.ndarray:
         """The valid pixels of window ``index``, uint8 (h, w, 3)."""
         height, width = self.sizes[index]
-        return self.pixels[index, :height, :width]
+        return self.pixels[self.rows[index], :height, :width]
+
+    def subset(self, samples: Sequence[Sample]) -> CropBank:
+        """The bank of the banked images among ``samples`` (sharing these pixels; nothing is copied)."""
+        wanted = {s.path for s in samples}
+        keep = [i for i, s in enumerate(self.samples) if s.path in wanted]
+        remap = np.full(len(self.samples), -1, dtype=np.int64)
+        remap[keep] = np.arange(len(keep))
+        windows = np.flatnonzero(remap[self.owner] >= 0)
+        return CropBank(self.pixels, remap[self.owner[windows]], self.sizes[windows],
+                        tuple(self.samples[i] for i in keep), self.folder, self.rows[windows])  # fmt: skip
 
     @property
     def labels(self) -> np.ndarray:
@@ -162,7 +174,8 @@ def load_crop_bank(folder: str | Path, samples: Sequence[Sample]) -> CropBank:
     pixels = np.memmap(folder / PIXELS_FILE, dtype=np.uint8, mode="r", shape=tuple(index["shape"]))
     owner = np.asarray(index["owner"], dtype=np.int64)
     sizes = np.asarray(index["sizes"], dtype=np.int64).reshape(-1, 2)
-    return CropBank(pixels, owner, sizes, tuple(by_path[p] for p in index["paths"]), folder)
+    samples = tuple(by_path[p] for p in index["paths"])
+    return CropBank(pixels, owner, sizes, samples, folder, np.arange(len(owner)))
 
 
 def _write_bank(samples: list[Sample], folder: Path, cfg: BankCfg, log: Callable[[str], None]) -> None:

@@ -209,11 +209,19 @@ def _save_atomic(state: dict[str, Any], path: Path) -> None:
     os.replace(temporary, path)
 
 
-def train(cfg: TrainCfg, *, resume: bool = True, log=print, samples: Sequence[Sample] | None = None) -> TrainResult:
+def train(
+    cfg: TrainCfg,
+    *,
+    resume: bool = True,
+    log=print,
+    samples: Sequence[Sample] | None = None,
+    bank: CropBank | None = None,
+) -> TrainResult:
     """Train (or resume) a run; see the module docstring for what lands in ``cfg.out``.
 
     ``samples`` replaces reading ``cfg.data`` with `grouped_samples` (callers that already read the data, or
-    need a forced layout, pass them here).
+    need a forced layout, pass them here). ``bank`` is a crop bank holding them (and maybe more: cross-validation
+    banks a corpus once and trains each fold on a part of it); without it the bank is built or read from cache.
     """
     started = time.monotonic()
     out = Path(cfg.out)
@@ -221,7 +229,10 @@ def train(cfg: TrainCfg, *, resume: bool = True, log=print, samples: Sequence[Sa
     device = resolve_device(cfg.device)
     torch.manual_seed(cfg.seed)
     samples = load_samples(cfg) if samples is None else exclude_groups(samples, cfg.exclude_groups)
-    bank = build_crop_bank(samples, cfg.bank_cache or out / "banks", cfg.bank, log=log)
+    if bank is None:
+        bank = build_crop_bank(samples, cfg.bank_cache or out / "banks", cfg.bank, log=log)
+    else:
+        bank = bank.subset(samples)
     train_samples, val_samples = split_by_group(list(bank.samples), cfg.val_fraction, cfg.seed)
     position = {s.path: i for i, s in enumerate(bank.samples)}
     train_index = np.array([position[s.path] for s in train_samples], dtype=np.int64)
