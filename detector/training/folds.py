@@ -34,8 +34,9 @@ from veracity.detector.evaluation import jpeg_roundtrip
 from veracity.detector.models.tiles import tiles_batch
 from veracity.detector.training.augment import AugmentCfg
 from veracity.detector.training.cropbank import BankCfg, build_crop_bank
+from veracity.detector.training.network import load_trained
 from veracity.detector.training.sampling import family_of, source_of
-from veracity.detector.training.train import TrainCfg, load_trained, train
+from veracity.detector.training.train import TrainCfg, train
 from veracity.provenance.assets.asset import decode_pixels
 
 OOF_FILE = "oof.jsonl"

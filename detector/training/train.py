@@ -318,20 +318,3 @@ def train(
     os.replace(weights.with_suffix(".tmp"), weights)
     (out / "train.json").write_text(json.dumps({"cfg": cfg.to_dict(), "history": history}, indent=2) + "\n")
     return TrainResult(weights=weights, history=tuple(history), elapsed_s=time.monotonic() - started)
-
-
-def load_trained(weights: str | Path, backbone: str | None = None, stem: str | None = None) -> torch.nn.Module:
-    """A `ForensicClassifier` in eval mode with the weights of a ``model.safetensors`` file.
-
-    ``backbone`` and ``stem`` default to those recorded in the file's metadata (files written before the stem
-    was recorded hold the NPR stem).
-    """
-    from safetensors import safe_open
-    from safetensors.torch import load_file
-
-    with safe_open(str(weights), framework="pt") as handle:
-        metadata = handle.metadata() or {}
-    backbone = backbone or metadata.get("backbone", DEFAULT_BACKBONE)
-    model = build_model(backbone, stem or metadata.get("stem", DEFAULT_STEM))
-    model.load_state_dict(load_file(str(weights)))
-    return model.eval()

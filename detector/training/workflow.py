@@ -16,7 +16,8 @@ from veracity.detector.config import DetectorCfg
 from veracity.detector.datasets.layouts import Sample
 from veracity.detector.models.recalibrate import calibrate_folder
 from veracity.detector.training.export import package_detector
-from veracity.detector.training.train import TrainCfg, TrainResult, load_trained, train
+from veracity.detector.training.network import load_trained
+from veracity.detector.training.train import TrainCfg, TrainResult, train
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from torch import nn
 
 from veracity.detector.datasets.splits import grouped_samples
 from veracity.provenance.assets.asset import decode_pixels
+from veracity.provenance.errors import ProvenanceError
 
 #: Family name -> (encoder file, decoder file, latent channels, group-norm mid blocks).
 FAMILIES: dict[str, tuple[str, str, int, bool]] = {
@@ -168,7 +169,11 @@ def build(
     folder.mkdir(parents=True, exist_ok=True)
     rows, started = [], time.monotonic()
     for index, sample in enumerate(reals):
-        image = decode_pixels(sample.path)
+        try:
+            image = decode_pixels(sample.path)
+        except ProvenanceError as exc:  # a file gone or unreadable: say so and go on with the others
+            print(f"  skipped {sample.relpath}: {exc}", flush=True)
+            continue
         # One generator per image, seeded by its path: the region does not depend on which other images exist.
         rng = np.random.default_rng([seed, zlib.crc32(sample.relpath.encode())])
         box = _region_box(image.width, image.height, side, rng)
