@@ -8,7 +8,10 @@ tile logit) is the same combination of the members' image scores, and the infere
 label on the members' image logits over a labelled set none of them trained on (`fit_coefficients`).
 
     python -m veracity.detector.training.ensemble --member A/model.safetensors --member B/model.safetensors \
-        --fit-on HELD_OUT --out PKG --name NAME [--n-tiles 12]
+        (--fit-on HELD_OUT | --held-out-of RUN) --out PKG --name NAME [--n-tiles 12]
+
+``--held-out-of RUN`` fits on that training run's validation split (source groups it never trained on;
+`veracity.detector.training.heldout`); the other members must not have trained on those images either.
 """
 
 from __future__ import annotations
@@ -73,12 +76,15 @@ def main() -> None:
     from veracity.detector.models.recalibrate import save_calibration
     from veracity.detector.training.export import package_detector
     from veracity.detector.training.folds import tile_logit
+    from veracity.detector.training.heldout import validation_samples
     from veracity.detector.training.network import load_trained
     from veracity.provenance.assets.asset import decode_pixels
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--member", action="append", required=True, help="a model.safetensors (repeatable)")
-    parser.add_argument("--fit-on", nargs="+", required=True, help="labelled data none of the members trained on")
+    fit = parser.add_mutually_exclusive_group(required=True)
+    fit.add_argument("--fit-on", nargs="+", help="labelled data none of the members trained on")
+    fit.add_argument("--held-out-of", type=Path, help="fit on this run's validation split (held-out sources)")
     parser.add_argument("--out", type=Path, required=True, help="the detector folder to write")
     parser.add_argument("--name", required=True, help="registry name of the packaged detector")
     parser.add_argument("--n-tiles", type=int, default=16)
@@ -87,7 +93,10 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     members = [load_trained(path) for path in args.member]
-    samples = grouped_samples(args.fit_on)
+    samples = validation_samples(args.held_out_of) if args.held_out_of else grouped_samples(args.fit_on)
+    fitted_on = (
+        f"{args.held_out_of.name} validation split" if args.held_out_of else "+".join(Path(d).name for d in args.fit_on)
+    )
     logits = np.array([[tile_logit(m, decode_pixels(s.path), args.crop, args.n_tiles) for m in members]
                        for s in samples])  # fmt: skip
     labels = np.array([s.label for s in samples])
@@ -102,8 +111,7 @@ def main() -> None:
                               "ensemble": {"members": specs, "coefs": coefs, "bias": bias}})  # fmt: skip
     package_detector(ensemble, weights, args.out, cfg)
     image_logits = logits @ np.array(coefs) + bias
-    fitted = save_calibration(args.out, image_logits, labels, fitted_on="+".join(Path(d).name for d in args.fit_on),
-                              target_fpr=args.target_fpr)  # fmt: skip
+    fitted = save_calibration(args.out, image_logits, labels, fitted_on=fitted_on, target_fpr=args.target_fpr)
     print(json.dumps({"coefs": coefs, "bias": bias, **fitted}, indent=1))
 
 
