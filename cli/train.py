@@ -24,6 +24,13 @@ from veracity.cli.errors import library_errors
 @click.option("--batch-size", default=64, show_default=True, help="Crops per step, half real, half generated.")
 @click.option("--crop", default=128, show_default=True, help="Side of the native-resolution training crops.")
 @click.option("--backbone", default="mobilenetv3_small_100", show_default=True, help="timm model name.")
+@click.option(
+    "--stem",
+    type=click.Choice(["npr", "rgb", "npr+rgb"]),
+    default="npr",
+    show_default=True,
+    help="Fixed first stage: NPR residual, centred pixels, or both.",
+)
 @click.option("--lr", default=2e-3, show_default=True)
 @click.option("--seed", default=0, show_default=True)
 @click.option("--device", default="auto", show_default=True, help="auto (CUDA when present), cpu or cuda.")
@@ -35,8 +42,14 @@ from veracity.cli.errors import library_errors
 @click.option("--n-tiles", default=16, show_default=True, help="Tiles scored per image by the packaged detector.")
 @click.option("--threads", type=int, default=None, help="torch CPU threads (1 is fastest on a busy 2-core box).")
 @click.option("--name", default="npr_mnv3s.custom", show_default=True, help="Registry name of the packaged detector.")
-def train(data, layout, out, epochs, steps_per_epoch, batch_size, crop, backbone, lr, seed, device, max_minutes,
-          resume, package_dir, calibrate_on, target_fpr, n_tiles, threads, name):  # fmt: skip
+@click.option(
+    "--bank-cache",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for crop banks (images decoded once); default OUT/banks. Runs on the same data share one.",
+)
+def train(data, layout, out, epochs, steps_per_epoch, batch_size, crop, backbone, stem, lr, seed, device, max_minutes,
+          resume, package_dir, calibrate_on, target_fpr, n_tiles, threads, name, bank_cache):  # fmt: skip
     """Train on DATA: folders (or manifest files) in any layout the benchmark harness reads.
 
     Layouts: a manifest (CSV/JSONL with path|file and label), ForenSynths (0_real/1_fake), GenImage
@@ -54,9 +67,9 @@ def train(data, layout, out, epochs, steps_per_epoch, batch_size, crop, backbone
     from veracity.detector.training.train import TrainCfg
     from veracity.detector.training.workflow import PackageCfg, train_and_package
 
-    cfg = TrainCfg(data=data, out=out, backbone=backbone, crop=crop, batch_size=batch_size, epochs=epochs,
+    cfg = TrainCfg(data=data, out=out, backbone=backbone, stem=stem, crop=crop, batch_size=batch_size, epochs=epochs,
                    steps_per_epoch=steps_per_epoch, lr=lr, seed=seed, device=device, max_minutes=max_minutes,
-                   augment=AugmentCfg(crop=crop))  # fmt: skip
+                   augment=AugmentCfg(crop=crop), bank_cache=bank_cache)  # fmt: skip
     if threads:
         torch.set_num_threads(threads)
     chosen_layout = None if layout == "auto" else layout

@@ -9,7 +9,8 @@ DetectorError
 ├── WeightsIntegrityError                    a weights file whose sha256 is not the expected one
 ├── DatasetError (ValueError)                a dataset folder or manifest that cannot be read as labelled data
 │   └── UnknownLayoutError                   a folder that matches no known dataset layout
-└── DatasetNotFoundError (FileNotFoundError) a dataset path that does not exist
+├── DatasetNotFoundError (FileNotFoundError) a dataset path that does not exist
+└── CorpusError                              the training-corpus builder (veracity.detector.trainingdata.corpus.errors)
 """
 
 from __future__ import annotations

@@ -320,7 +320,8 @@ def _load_entry_points(registry: Registry[Any]) -> None:
 BUILTIN_DETECTORS: dict[str, str] = {
     "spectral.durall2020": "veracity.detector.models.baselines:create_spectral",
     "dct.frank2020": "veracity.detector.models.baselines:create_dct",
-    "npr_mnv3s.v1": "veracity.detector.models.forensic:create_default_detector",
+    "npr_mnv3s.v1": "veracity.detector.models.forensic:create_v1_detector",
+    "rgb_mnv3s.v2": "veracity.detector.models.forensic:create_v2_detector",
 }
 
 

@@ -19,6 +19,7 @@ from veracity.benchmarks.engine.jsonl import read_jsonl, write_atomic, write_jso
 from veracity.benchmarks.errors import BenchmarkError, ResultsNotFoundError
 from veracity.benchmarks.harness.metrics import compute_metrics
 from veracity.benchmarks.harness.perturbations import IDENTITY, parse_chain
+from veracity.benchmarks.harness.shortcuts import REENCODE_TOLERANCE, reencode_check, shortcut_predictors
 
 PREDICTIONS = "predictions.jsonl"
 RUN_FILE = "run.json"
@@ -72,18 +73,20 @@ def build_report(folder: str | Path) -> dict[str, Any]:
     metrics = {
         "seed": seed,
         "n_boot": n_boot,
-        "bootstrap_slices": "all (intervals on the whole set per detector and perturbation only)",
+        "bootstrap_slices": "all metrics on the whole set; AUROC on every generator and source slice too",
         "n_rows": len(rows),
         "duplicate_rows_ignored": duplicates,
         "results": results,
+        "reliability": reliability(rows),
         "format_shortcut": format_shortcut(results),
         "format_only": format_only_reference(rows),
+        "shortcuts": shortcut_report(rows, seed=seed, n_boot=n_boot),
     }
     write_json(folder / "metrics.json", metrics)
     write_atomic(folder / "summary.md", render_summary(run, metrics))
     from veracity.benchmarks.harness.plots import write_plots
 
-    write_plots(folder / "plots", rows, results)
+    write_plots(folder / "plots", rows, results, metrics["reliability"])
     return metrics
 
 
@@ -93,19 +96,25 @@ def _slice_results(
     ok = [r for r in rows if r["error"] is None and r["p_generated"] is not None]
     errors = len(rows) - len(ok)
     threshold = Counter(r["threshold"] for r in rows).most_common(1)[0][0]
-    slices: list[tuple[str, str | None, list[dict[str, Any]], int]] = [("all", None, ok, n_boot)]
+    slices: list[tuple[str, str | None, list[dict[str, Any]]]] = [("all", None, ok)]
     fake_generators = sorted({r["generator"] for r in ok if r["label"] == 1 and r["generator"]})
     for g in fake_generators:
         # A generator's slice: its fakes and its paired reals, or every unpaired real (manifest, real/ + fake/).
         members = [r for r in ok if r["generator"] == g or (r["label"] == 0 and not r["generator"])]
-        slices.append(("generator", g, members, 0))
+        slices.append(("generator", g, members))
     for source in sorted({r["source"] for r in ok if r["source"]}):
-        slices.append(("source", source, [r for r in ok if r["source"] == source], 0))
+        slices.append(("source", source, [r for r in ok if r["source"] == source]))
     out = []
-    for kind, value, members, boots in slices:
+    for kind, value, members in slices:
         y = np.array([r["label"] for r in members], dtype=int)
         p = np.array([r["p_generated"] for r in members], dtype=float)
-        values = compute_metrics(y, p, threshold=threshold, n_boot=boots, seed=seed)
+        if kind == "all":
+            values = compute_metrics(y, p, threshold=threshold, n_boot=n_boot, seed=seed)
+        else:  # slices: every metric, and an interval on AUROC (the figure their bar plots show)
+            values = compute_metrics(y, p, threshold=threshold, seed=seed)
+            values["auroc"] = compute_metrics(y, p, threshold=threshold, names=["auroc"], n_boot=n_boot, seed=seed)[
+                "auroc"
+            ]
         out.append(
             {
                 "detector": detector,
@@ -130,16 +139,48 @@ def is_reencode_chain(chain: str) -> bool:
 def format_shortcut(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each detector's AUROC on the original files vs after re-encoding both classes identically."""
     overall = {(r["detector"], r["perturbation"]): r for r in results if r["slice"]["kind"] == "all"}
-    rows = []
-    for (detector, chain), r in sorted(overall.items()):
-        if not is_reencode_chain(chain) or (detector, IDENTITY) not in overall:
-            continue
-        original = overall[(detector, IDENTITY)]["metrics"]["auroc"]["value"]
-        reencoded = r["metrics"]["auroc"]["value"]
-        delta = None if original is None or reencoded is None else reencoded - original
-        rows.append({"detector": detector, "reencode": chain, "auroc_original": original,
-                     "auroc_reencoded": reencoded, "delta": delta})  # fmt: skip
-    return rows
+    chains = sorted({chain for _, chain in overall if is_reencode_chain(chain)})
+    return [row for chain in chains for row in reencode_check(overall, IDENTITY, chain)]
+
+
+def reliability(rows: list[dict[str, Any]], n_bins: int = 10) -> list[dict[str, Any]]:
+    """Reliability-diagram bins per (detector, perturbation): count, mean P(generated), share generated.
+
+    The same equal-width bins as ECE (`veracity.detector.calibration.expected_calibration_error`), so the
+    diagram shows what the ECE figure sums.
+    """
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        if row["error"] is None and row["p_generated"] is not None:
+            groups[(row["detector"], row["perturbation"])].append(row)
+    out = []
+    for (detector, chain), members in sorted(groups.items()):
+        p = np.array([r["p_generated"] for r in members], dtype=float)
+        y = np.array([r["label"] for r in members], dtype=float)
+        index = np.minimum((p * n_bins).astype(int), n_bins - 1)
+        bins = [
+            {"low": b / n_bins, "high": (b + 1) / n_bins, "n": int((index == b).sum()),
+             "mean_p": float(p[index == b].mean()) if (index == b).any() else None,
+             "share_generated": float(y[index == b].mean()) if (index == b).any() else None}
+            for b in range(n_bins)
+        ]  # fmt: skip
+        out.append({"detector": detector, "perturbation": chain, "bins": bins})
+    return out
+
+
+def shortcut_report(rows: list[dict[str, Any]], *, seed: int, n_boot: int) -> dict[str, Any] | None:
+    """AUROC of the format-only, size-only and JPEG-quality-only predictors on the original files.
+
+    Out of fold when the run has folds (`veracity.benchmarks.harness.shortcuts`); ``None`` when the rows carry
+    no file facts (runs written before they were recorded).
+    """
+    originals = {r["path"]: r for r in rows if r["perturbation"] == IDENTITY and r.get("width") is not None}
+    if not originals:
+        return None
+    members = list(originals.values())
+    folds = [r.get("fold") for r in members]
+    predictors = shortcut_predictors(members, [r["label"] for r in members], folds, n_boot=n_boot, seed=seed)
+    return {"n_files": len(members), "predictors": predictors, "reencode_tolerance": REENCODE_TOLERANCE}
 
 
 def format_only_reference(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -205,11 +246,15 @@ def render_summary(run: dict[str, Any], metrics: dict[str, Any]) -> str:
         )
     lines += ["", "## Format-shortcut check", ""]
     if metrics["format_shortcut"]:
-        lines += ["| detector | AUROC original | AUROC re-encoded identically | Δ |", "|---|---|---|---|"]
+        lines += [
+            f"| detector | AUROC original | AUROC re-encoded identically | Δ | within ±{REENCODE_TOLERANCE} |",
+            "|---|---|---|---|---|",
+        ]
         for f in metrics["format_shortcut"]:
+            verdict = {True: "yes", False: "**no**", None: "n/a"}[f.get("within_tolerance")]
             lines.append(
                 f"| {f['detector']} | {_fmt(f['auroc_original'])} | {_fmt(f['auroc_reencoded'])} ({f['reencode']}) "
-                f"| {_fmt(f['delta'], 3) if f['delta'] is not None else 'n/a'} |"
+                f"| {_fmt(f['delta'], 3) if f['delta'] is not None else 'n/a'} | {verdict} |"
             )
     else:
         lines.append("Not run: add the `reencode` perturbation (and `none`) to compare.")
@@ -223,13 +268,52 @@ def render_summary(run: dict[str, Any], metrics: dict[str, Any]) -> str:
             "Reference: the original file format alone (P(generated | format), fitted on these files) reaches "
             f"AUROC {_cell(reference['auroc'])}. Formats: {formats}.",
         ]
+    lines += _shortcut_lines(metrics)
     lines += _slice_table(metrics, "generator", "Per generator (original files, AUROC vs the reals)")
     lines += _slice_table(metrics, "source", "Per source (original files; AUROC n/a on single-class sources)")
+    lines += _reliability_lines(metrics)
     throughput = run.get("throughput")
     if throughput:
         lines += ["", "## Throughput", "", "| " + " | ".join(throughput) + " |", "|" + "---|" * len(throughput)]
         lines.append("| " + " | ".join(str(v) for v in throughput.values()) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _reliability_lines(metrics: dict[str, Any]) -> list[str]:
+    overall = [r for r in metrics["results"] if r["slice"]["kind"] == "all"]
+    ece = {(r["detector"], r["perturbation"]): r["metrics"]["ece"] for r in overall}
+    chosen = [r for r in metrics.get("reliability", []) if r["perturbation"] == IDENTITY]
+    if not chosen:
+        return []
+    lines = ["", "## Calibration (original files)", "",
+             "ECE with its reliability diagram in `plots/reliability_none.png`; per bin of P(generated): "
+             "files / share generated.", "",
+             "| detector | ECE [95% CI] | " + " | ".join(f"{b['low']:.1f}-{b['high']:.1f}" for b in chosen[0]["bins"])
+             + " |", "|---|---|" + "---|" * len(chosen[0]["bins"])]  # fmt: skip
+    for entry in chosen:
+        cells = [f"{b['n']} / {b['share_generated']:.2f}" if b["n"] else "0" for b in entry["bins"]]
+        metric = ece.get((entry["detector"], entry["perturbation"]), {"value": None})
+        lines.append(f"| {entry['detector']} | {_cell(metric, with_ci=True)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _shortcut_lines(metrics: dict[str, Any]) -> list[str]:
+    shortcuts = metrics.get("shortcuts")
+    if not shortcuts:
+        return []
+    lines = [
+        "", "## Shortcut report", "",
+        f"What the files' accidents alone give on the original files ({shortcuts['n_files']} files), beside each "
+        "detector. A detector that reads pixels should beat them, and lose no more than "
+        f"{shortcuts['reencode_tolerance']} AUROC when every file is re-encoded identically (table above).",
+        "", "| predictor | sees | fitted | AUROC [95% CI] |", "|---|---|---|---|",
+    ]  # fmt: skip
+    for name, entry in shortcuts["predictors"].items():
+        lines.append(f"| {name} | {entry['sees']} | {entry['fitted']} | {_cell(entry['auroc'], with_ci=True)} |")
+    for r in metrics["results"]:
+        if r["slice"]["kind"] == "all" and r["perturbation"] == IDENTITY:
+            lines.append(f"| detector {r['detector']} | pixels | - | {_cell(r['metrics']['auroc'], with_ci=True)} |")
+    return lines
 
 
 def _slice_table(metrics: dict[str, Any], kind: str, title: str) -> list[str]:
@@ -246,6 +330,8 @@ def _slice_table(metrics: dict[str, Any], kind: str, title: str) -> list[str]:
     lines = ["", f"## {title}", "", f"| {kind} | real/gen | " + " | ".join(detectors) + " |"]
     lines.append("|---|---|" + "---|" * len(detectors))
     for value in sorted(table):
-        cells = [_cell(table[value][d]["metrics"][metric]) if d in table[value] else "–" for d in detectors]
+        cells = [
+            _cell(table[value][d]["metrics"][metric], with_ci=True) if d in table[value] else "–" for d in detectors
+        ]
         lines.append(f"| {value} | {counts[value]} | " + " | ".join(cells) + " |")
     return lines

@@ -28,6 +28,7 @@ from veracity.benchmarks.errors import BenchConfigError, OutputExistsError
 from veracity.benchmarks.harness.config import BenchConfig, DetectorEntry
 from veracity.benchmarks.harness.perturbations import IDENTITY, canonical
 from veracity.benchmarks.harness.scoring import DetectorSpec, features_of, init_context, score_sample
+from veracity.benchmarks.harness.shortcuts import read_file_facts
 from veracity.detector.capabilities import needs_fitting
 from veracity.detector.datasets.layouts import Dataset, Sample, load_dataset
 from veracity.detector.datasets.splits import assign_folds, assign_groups
@@ -37,8 +38,8 @@ PREDICTIONS = "predictions.jsonl"
 RUN_FILE = "run.json"
 #: Keys of every prediction row, pinned (tests check them).
 ROW_KEYS = (
-    "detector", "elapsed_ms", "error", "fold", "generator", "group", "label", "media_type", "model_sha256",
-    "p_generated", "path", "perturbation", "seed", "sha256", "signals", "source", "threshold",
+    "detector", "elapsed_ms", "error", "fold", "generator", "group", "height", "jpeg_quality", "label", "media_type",
+    "model_sha256", "p_generated", "path", "perturbation", "seed", "sha256", "signals", "source", "threshold", "width",
 )  # fmt: skip
 
 
@@ -70,7 +71,8 @@ def run_benchmark(config: BenchConfig, *, overwrite: bool = False, progress: boo
     _claim_output(out, identity, overwrite)
     specs = resolve_detectors(config, samples, out, dataset)
     hashes = {s.relpath: sha256_file(s.path) for s in samples}
-    samples = [replace(s, meta={**s.meta, "media_type": _media_type(s.path)}) for s in samples]
+    # The original files' facts (format, size, JPEG quality): the report's shortcut predictors use them.
+    samples = [replace(s, meta={**s.meta, **read_file_facts(s.path)}) for s in samples]
     thresholds, model_shas = _detector_facts(specs, samples)
 
     stats, n_scored, n_cached, n_errors = _score_all(config, samples, hashes, chains, specs, out, progress)
@@ -126,15 +128,6 @@ def _claim_output(out: Path, identity: dict[str, Any], overwrite: bool) -> None:
 
             shutil.rmtree(out / "models", ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
-
-
-def _media_type(path: str) -> str | None:
-    """MIME type of the original file, sniffed from its bytes: the report checks what the format alone gives."""
-    from veracity.provenance.assets.mediatypes import sniff_media_type
-
-    with open(path, "rb") as handle:
-        found = sniff_media_type(handle.read(8192))
-    return found.mime if found else None
 
 
 # -- detectors: which need cross-fitting, and their per-fold checkpoints ---------------------------------------
@@ -370,6 +363,9 @@ def _sample_fields(sample: Sample, hashes: dict[str, str]) -> dict[str, Any]:
         "path": sample.relpath,
         "sha256": hashes[sample.relpath],
         "media_type": sample.meta.get("media_type"),
+        "width": sample.meta.get("width"),
+        "height": sample.meta.get("height"),
+        "jpeg_quality": sample.meta.get("jpeg_quality"),
         "label": sample.label,
         "generator": sample.generator,
         "source": sample.source,

@@ -4,9 +4,11 @@
 
 Pixels only, metadata stripped: every file is decoded to RGB without applying EXIF orientation, and the
 model never sees anything but pixels. Each condition re-scores every image after a perturbation; figures
-come from `veracity.detector.calibration.grouped_figures` (calibration and threshold fitted on the other source-grouped
-folds). ``reencode-jpeg95`` re-encodes every image identically, so the difference from ``original`` is what
-the file format was worth to the model (``reencode-png`` is lossless and must change nothing).
+come from `veracity.detector.evaluation.grouped_figures`: AUROC and TPR at 1% and 5% FPR with bootstrap
+intervals; balanced accuracy and ECE twice, with calibration and threshold fitted on the other source-grouped
+folds, and with the detector's own shipped calibration and threshold (``*_shipped``). ``reencode-jpeg95``
+re-encodes every image identically, so the difference from ``original`` is what the file format was worth to
+the model (``reencode-png`` is lossless and must change nothing).
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ def evaluate(folder: Path, data: Path, conditions: list[str], target_fpr: float,
     for name in conditions:
         started = time.perf_counter()
         logits = np.array([detector.image_logit(CONDITIONS[name](image)) for image in images])
-        figures = grouped_figures(logits, labels, folds, target_fpr=target_fpr)
+        shipped = (detector._calibration, detector.cfg.threshold)
+        figures = grouped_figures(logits, labels, folds, target_fpr=target_fpr, shipped=shipped)
         figures["seconds"] = round(time.perf_counter() - started, 1)
         if name == "original":
             p = detector._calibration.apply(logits)
@@ -59,8 +62,9 @@ def evaluate(folder: Path, data: Path, conditions: list[str], target_fpr: float,
         report["conditions"][name] = figures
         print(
             f"{name:16s} AUROC {figures['auroc']:.3f} [{figures['auroc_ci95'][0]:.3f}, {figures['auroc_ci95'][1]:.3f}]"
-            f"  bal.acc {figures['balanced_accuracy']:.3f}  TPR@1%FPR {figures['tpr_at_1pct_fpr']:.3f}"
-            f"  ECE {figures['ece']:.3f}  ({figures['seconds']} s)",
+            f"  TPR@1%FPR {figures['tpr_at_1pct_fpr']:.3f}  TPR@5%FPR {figures['tpr_at_5pct_fpr']:.3f}"
+            f"  bal.acc {figures['balanced_accuracy']:.3f} (shipped thr. {figures['balanced_accuracy_shipped']:.3f})"
+            f"  ECE {figures['ece']:.3f} (shipped {figures['ece_shipped']:.3f})  ({figures['seconds']} s)",
             flush=True,
         )
     base = report["conditions"].get("original", {}).get("auroc")

@@ -3,7 +3,8 @@
 Known layouts (`list_layouts`), tried in this order by `load_dataset` when none is named:
 
 - ``manifest``: a CSV or JSONL file (or a folder holding ``manifest.csv``/``manifest.jsonl``) with a path
-  column (``path`` or ``file``) and ``label``, optional ``generator`` (or ``generator_or_source``),
+  column (``path`` or ``file``) and ``label``, optional ``generator_family`` (else ``generator`` or
+  ``generator_or_source``),
   ``source`` (or ``source_repo``), ``split`` and ``original_path``.
 - ``forensynths``: ForenSynths/CNNDetection, ``<generator>/[<category>/]0_real|1_fake``.
 - ``genimage``: GenImage, ``<generator>/{train,val}/{nature,ai}``.
@@ -180,13 +181,17 @@ def _read_manifest(root: Path) -> list[Sample]:
         file = (base / rel).resolve()
         if not file.is_file():
             raise DatasetError(f"{where}: file {rel!r} does not exist under {str(base)!r}. Fix the path.")
-        generator = row.get("generator") or row.get("generator_or_source") or None
+        # A corpus manifest names both a family and a detailed generator: slices and balancing use the family.
+        family = row.get("generator_family")
+        generator = family or row.get("generator") or row.get("generator_or_source") or None
         samples.append(
             Sample(
                 path=str(file),
                 relpath=str(rel),
                 label=label,
-                generator=generator if label == GENERATED or row.get("generator") else None,
+                # A real row's generator pairs it with that generator's fakes (ForenSynths-like manifests); a
+                # corpus names the real's camera family instead, which pairs it with nothing.
+                generator=generator if label == GENERATED or (row.get("generator") and not family) else None,
                 source=row.get("source") or row.get("source_repo") or None,
                 split=row.get("split") or None,
                 meta={k: str(row[k]) for k in ("original_path", "generator_or_source", "group") if row.get(k)},

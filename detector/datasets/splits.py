@@ -108,7 +108,9 @@ def group_folds(samples: Sequence[Sample], n_folds: int, seed: int = 0) -> list[
 
 
 def split_by_group(samples: Sequence[Sample], val_fraction: float, seed: int = 0) -> tuple[list[Sample], list[Sample]]:
-    """(train, validation): about ``val_fraction`` of the groups go to validation, whole groups only."""
+    """(train, validation): about ``val_fraction`` of the groups go to validation, whole groups only (none at 0)."""
+    if val_fraction <= 0:
+        return list(samples), []
     n_folds = max(2, round(1 / max(val_fraction, 1e-6)))
     folds = group_folds(samples, n_folds, seed)
     train = [s for s, f in zip(samples, folds, strict=True) if f != 0]

@@ -1,7 +1,8 @@
 """The shipped detector at inference time: ONNX Runtime, numpy and Pillow only (never torch or timm).
 
-`create_default_detector` loads the detector folder under ``detector/weights/`` (no network), checks the
-sha256 of its ONNX file against ``detector.json`` and returns a `ForensicOnnxDetector`. The detector cuts
+`create_default_detector` loads the default detector's folder under ``detector/weights/`` (no network; the
+other shipped folders load by name through their own factories, `SHIPPED_FOLDERS`), checks the sha256 of its
+ONNX file against ``detector.json`` and returns a `ForensicOnnxDetector`. The detector cuts
 up to ``cfg.n_crops`` native-resolution tiles of ``cfg.input_size`` pixels (`detector.models.tiles`), averages their
 logits, calibrates the mean (`veracity.detector.calibration.PlattCalibration`) and keeps every tile's calibrated score
 in the classifier signal's details, so a report can show where the evidence lies.
@@ -20,6 +21,7 @@ from PIL import Image
 from veracity.detector.base import BaseDetector
 from veracity.detector.calibration import PlattCalibration
 from veracity.detector.config import DetectorCfg
+from veracity.detector.default import DEFAULT_DETECTOR
 from veracity.detector.errors import CheckpointNotFoundError, DetectorConfigError, WeightsIntegrityError
 from veracity.detector.models.tiles import MIN_SIDE, tiles_batch
 from veracity.provenance.assets.hashing import sha256_file
@@ -28,8 +30,12 @@ ONNX_FILE = "model.onnx"
 TORCH_FILE = "model.safetensors"
 CFG_FILE = "detector.json"
 
-#: The shipped model's folder, relative to this package.
-DEFAULT_DETECTOR_DIR = Path(__file__).resolve().parents[1] / "weights" / "npr-mnv3s-v1"
+#: Where the shipped detector folders live.
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
+#: Registry name -> folder under `WEIGHTS_DIR` of every shipped detector (each also in the registry's built-ins).
+SHIPPED_FOLDERS: dict[str, str] = {"npr_mnv3s.v1": "npr-mnv3s-v1", "rgb_mnv3s.v2": "rgb-mnv3s-v2"}
+#: The default detector's folder (`veracity.detector.default.DEFAULT_DETECTOR`).
+DEFAULT_DETECTOR_DIR = WEIGHTS_DIR / SHIPPED_FOLDERS[DEFAULT_DETECTOR]
 
 #: ONNX Runtime threads per process; one thread per worker process is fastest here (PERFORMANCE-NOTES).
 THREADS_ENV = "VERACITY_ORT_THREADS"
@@ -135,19 +141,31 @@ def load_detector(folder: str | Path, **overrides: Any) -> ForensicOnnxDetector:
 
 
 def create_default_detector(*, checkpoint: str | None = None, device: str = "cpu", **overrides: Any):
-    """Registry factory of the shipped model; ``checkpoint`` may name another detector folder.
+    """Registry factory of the default model; ``checkpoint`` may name another detector folder.
 
     ``device`` is accepted for the registry's signature; ONNX Runtime runs this model on the CPU.
     """
     return load_detector(checkpoint or DEFAULT_DETECTOR_DIR, **overrides)
 
 
-def _shipped_cfg() -> DetectorCfg | None:
+def create_v1_detector(*, checkpoint: str | None = None, device: str = "cpu", **overrides: Any):
+    """Registry factory of ``npr_mnv3s.v1``, the first shipped model (kept available by name)."""
+    return load_detector(checkpoint or WEIGHTS_DIR / SHIPPED_FOLDERS["npr_mnv3s.v1"], **overrides)
+
+
+def create_v2_detector(*, checkpoint: str | None = None, device: str = "cpu", **overrides: Any):
+    """Registry factory of ``rgb_mnv3s.v2``, trained on real generators' outputs (see detector/MODEL_CARD.md)."""
+    return load_detector(checkpoint or WEIGHTS_DIR / SHIPPED_FOLDERS["rgb_mnv3s.v2"], **overrides)
+
+
+def _shipped_cfg(folder: Path) -> DetectorCfg | None:
     try:
-        return read_detector_cfg(DEFAULT_DETECTOR_DIR)
+        return read_detector_cfg(folder)
     except (OSError, ValueError):
         return None  # a broken install still lists the name; loading it then says what is wrong
 
 
 # What `veracity detectors` shows without loading the model (the registry reads ``factory.default_cfg``).
-create_default_detector.default_cfg = _shipped_cfg()
+create_default_detector.default_cfg = _shipped_cfg(DEFAULT_DETECTOR_DIR)
+create_v1_detector.default_cfg = _shipped_cfg(WEIGHTS_DIR / SHIPPED_FOLDERS["npr_mnv3s.v1"])
+create_v2_detector.default_cfg = _shipped_cfg(WEIGHTS_DIR / SHIPPED_FOLDERS["rgb_mnv3s.v2"])

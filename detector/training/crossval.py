@@ -23,7 +23,8 @@ from veracity.detector.datasets.splits import group_folds, grouped_samples
 from veracity.detector.evaluation import CONDITIONS, grouped_figures
 from veracity.detector.models.tiles import tiles_batch
 from veracity.detector.training.augment import AugmentCfg
-from veracity.detector.training.train import TrainCfg, load_trained, train
+from veracity.detector.training.network import load_trained
+from veracity.detector.training.train import TrainCfg, train
 from veracity.provenance.assets.asset import decode_pixels
 
 

@@ -12,6 +12,8 @@ does not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import timm
 import torch
 import torch.nn.functional as F
@@ -37,22 +39,99 @@ class NPRStem(nn.Module):
         return (x - up) * RESIDUAL_GAIN
 
 
-class ForensicClassifier(nn.Module):
-    """Crops in [0, 1], shape (N, 3, H, W) with even H and W -> one logit of P(generated) per crop, shape (N,)."""
+class RGBStem(nn.Module):
+    """The pixels themselves, centred and scaled to about unit range: ``(x - 0.5) * 4``."""
 
-    def __init__(self, backbone: str = DEFAULT_BACKBONE, **timm_kwargs) -> None:
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - 0.5) * 4.0
+
+
+class BothStem(nn.Module):
+    """The NPR residual and the centred pixels side by side: 6 channels."""
+
+    def __init__(self) -> None:
         super().__init__()
-        self.stem = NPRStem()
+        self.npr, self.rgb = NPRStem(), RGBStem()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.npr(x), self.rgb(x)], dim=1)
+
+
+#: Stem name -> (module class, channels it gives the backbone). The name travels in detector.json's params.
+STEMS: dict[str, tuple[type[nn.Module], int]] = {"npr": (NPRStem, 3), "rgb": (RGBStem, 3), "npr+rgb": (BothStem, 6)}
+DEFAULT_STEM = "npr"
+
+
+class ForensicClassifier(nn.Module):
+    """Crops in [0, 1], shape (N, 3, H, W) with even H and W -> one logit of P(generated) per crop, shape (N,).
+
+    Args:
+        backbone: timm model name.
+        stem: a key of `STEMS`: the fixed first stage (NPR residual, centred pixels, or both).
+    """
+
+    def __init__(self, backbone: str = DEFAULT_BACKBONE, stem: str = DEFAULT_STEM, **timm_kwargs) -> None:
+        super().__init__()
+        if stem not in STEMS:
+            raise ValueError(f"Unknown stem {stem!r}. Choose one of {sorted(STEMS)}.")
+        stem_cls, channels = STEMS[stem]
+        self.stem = stem_cls()
         # pretrained=False always: weights come only from this project's training, never from a hub.
-        self.backbone = timm.create_model(backbone, pretrained=False, num_classes=1, in_chans=3, **timm_kwargs)
+        self.backbone = timm.create_model(backbone, pretrained=False, num_classes=1, in_chans=channels, **timm_kwargs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.backbone(self.stem(x)).squeeze(1)
 
 
-def build_model(backbone: str = DEFAULT_BACKBONE, **timm_kwargs) -> ForensicClassifier:
+def build_model(backbone: str = DEFAULT_BACKBONE, stem: str = DEFAULT_STEM, **timm_kwargs) -> ForensicClassifier:
     """A randomly initialised `ForensicClassifier` (``timm.create_model(..., pretrained=False)``)."""
-    return ForensicClassifier(backbone, **timm_kwargs)
+    return ForensicClassifier(backbone, stem, **timm_kwargs)
+
+
+#: safetensors metadata key of an ensemble's file: its members' (backbone, stem), as JSON.
+ENSEMBLE_KEY = "ensemble"
+
+
+class LogitEnsemble(nn.Module):
+    """Crops (N, 3, H, W) -> ``bias + sum_i coefs[i] * members[i](crops)``, shape (N,)."""
+
+    def __init__(self, members: Sequence[nn.Module], coefs: Sequence[float], bias: float = 0.0) -> None:
+        super().__init__()
+        if len(members) != len(coefs) or not members:
+            raise ValueError(f"An ensemble needs one coefficient per member; got {len(members)} and {len(coefs)}.")
+        self.members = nn.ModuleList(members)
+        self.register_buffer("coefs", torch.tensor([float(c) for c in coefs]))
+        self.register_buffer("bias", torch.tensor(float(bias)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.bias + self.coefs[0] * self.members[0](x)
+        for index in range(1, len(self.members)):
+            out = out + self.coefs[index] * self.members[index](x)
+        return out
+
+
+def load_trained(weights, backbone: str | None = None, stem: str | None = None) -> nn.Module:
+    """A trained network in eval mode from a ``model.safetensors`` file: a `ForensicClassifier`, or a
+    `LogitEnsemble` when the file's metadata says so (`veracity.detector.training.ensemble`).
+
+    ``backbone`` and ``stem`` default to those recorded in the file's metadata (files written before the stem
+    was recorded hold the NPR stem).
+    """
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    with safe_open(str(weights), framework="pt") as handle:
+        metadata = handle.metadata() or {}
+    if ENSEMBLE_KEY in metadata:
+        specs = json.loads(metadata[ENSEMBLE_KEY])
+        model = LogitEnsemble([build_model(spec["backbone"], spec["stem"]) for spec in specs], [1.0] * len(specs))
+    else:
+        backbone = backbone or metadata.get("backbone", DEFAULT_BACKBONE)
+        model = build_model(backbone, stem or metadata.get("stem", DEFAULT_STEM))
+    model.load_state_dict(load_file(str(weights)))
+    return model.eval()
 
 
 def bce_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

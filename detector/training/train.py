@@ -1,6 +1,9 @@
 """Train the forensic classifier: seeded, source-grouped validation, per-epoch metrics, safe resumable checkpoints.
 
 `train(TrainCfg(...))` is the library entry point; ``veracity train`` (cli/train.py) is a thin wrapper.
+Images are decoded once into a crop bank (`veracity.detector.training.cropbank`); every batch draws windows
+from it with balanced weights (`veracity.detector.training.sampling`: half real, half generated, families and
+sources tempered) and puts each through the same random processing (`veracity.detector.training.augment`).
 Every batch is drawn from a generator seeded by ``(seed, epoch, step)``, so a run killed and resumed from its
 last checkpoint draws the same batches as an uninterrupted one. Checkpoints are written to a temporary
 file and moved into place with `os.replace`, so a kill never leaves a half-written ``last.pt``.
@@ -17,21 +20,20 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from PIL import Image
 from safetensors.torch import save_file
 from sklearn.metrics import roc_auc_score
 
 from veracity.detector.datasets.layouts import Sample
 from veracity.detector.datasets.splits import grouped_samples, split_by_group
-from veracity.detector.training.augment import AugmentCfg, augment
-from veracity.detector.training.network import DEFAULT_BACKBONE, bce_loss, build_model
-from veracity.provenance.assets.asset import decode_pixels
+from veracity.detector.training.augment import AugmentCfg, process_window
+from veracity.detector.training.cropbank import BankCfg, CropBank, build_crop_bank
+from veracity.detector.training.network import DEFAULT_BACKBONE, DEFAULT_STEM, bce_loss, build_model
+from veracity.detector.training.sampling import balanced_weights, sampling_table
 
 
 @dataclass(frozen=True)
@@ -42,9 +44,9 @@ class TrainCfg:
         data: dataset folders or manifests in any layout `detector.datasets` reads.
         out: run folder for checkpoints, metrics and the final weights.
         backbone: timm model name (created with ``pretrained=False``).
+        stem: the fixed first stage, a key of `veracity.detector.training.network.STEMS`.
         crop: side of the training crops (even).
         batch_size: crops per step (half real, half generated).
-        crops_per_image: crops cut from each drawn image (saves decoding; must divide batch_size / 2).
         epochs: number of epochs; each is ``steps_per_epoch`` optimiser steps.
         steps_per_epoch: optimiser steps per epoch.
         lr: peak AdamW learning rate (cosine decay after a short warm-up).
@@ -57,14 +59,17 @@ class TrainCfg:
         exclude_groups: source groups left out entirely (e.g. a wild-dev fold being evaluated).
         init_weights: a ``model.safetensors`` to start from (fine-tuning) instead of a random initialisation.
         augment: the augmentation settings.
+        bank: how the crop bank cuts windows.
+        bank_cache: folder for crop banks (``None``: ``out/banks``); runs over the same data share a bank.
+        balance_alpha: tempering of family and source shares (`veracity.detector.training.sampling`).
     """
 
     data: tuple[str, ...]
     out: str
     backbone: str = DEFAULT_BACKBONE
+    stem: str = DEFAULT_STEM
     crop: int = 128
     batch_size: int = 64
-    crops_per_image: int = 2
     epochs: int = 10
     steps_per_epoch: int = 200
     lr: float = 2e-3
@@ -77,19 +82,22 @@ class TrainCfg:
     exclude_groups: tuple[str, ...] = ()
     init_weights: str | None = None
     augment: AugmentCfg = field(default_factory=AugmentCfg)
+    bank: BankCfg = field(default_factory=BankCfg)
+    bank_cache: str | None = None
+    balance_alpha: float = 0.5
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data", tuple(str(d) for d in self.data))
         object.__setattr__(self, "exclude_groups", tuple(self.exclude_groups))
         if isinstance(self.augment, dict):
             object.__setattr__(self, "augment", AugmentCfg(**self.augment))
+        if isinstance(self.bank, dict):
+            object.__setattr__(self, "bank", BankCfg(**self.bank))
         if self.crop % 2 or self.crop < 32:
             raise ValueError(f"TrainCfg.crop must be even and >= 32. Got {self.crop} instead.")
-        if (self.batch_size // 2) % self.crops_per_image:
-            raise ValueError(
-                f"TrainCfg.crops_per_image ({self.crops_per_image}) must divide batch_size / 2 "
-                f"({self.batch_size // 2})."
-            )
+        if self.batch_size < 2 or self.batch_size % 2:
+            raise ValueError(f"TrainCfg.batch_size must be even and >= 2 (half real, half generated). "
+                             f"Got {self.batch_size} instead.")  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -123,12 +131,6 @@ def load_samples(cfg: TrainCfg) -> list[Sample]:
     return exclude_groups(grouped_samples(cfg.data), cfg.exclude_groups)
 
 
-@lru_cache(maxsize=1024)
-def load_image(path: str) -> Image.Image:
-    """Pixels of a training image, decoded once (cached) exactly as analysis decodes them."""
-    return decode_pixels(path)
-
-
 def by_label(samples: Sequence[Sample]) -> tuple[list[Sample], list[Sample]]:
     """(real, generated) samples."""
     return [s for s in samples if s.label == 0], [s for s in samples if s.label == 1]
@@ -139,37 +141,53 @@ def exclude_groups(samples: Sequence[Sample], groups: Sequence[str]) -> list[Sam
     return [s for s in samples if s.group not in excluded]
 
 
-def _batch(samples_real: Sequence[Sample], samples_fake: Sequence[Sample], cfg: TrainCfg, rng: np.random.Generator):
-    crops, labels = [], []
-    per_class = cfg.batch_size // 2 // cfg.crops_per_image
-    for label, pool in ((0, samples_real), (1, samples_fake)):
-        for index in rng.integers(0, len(pool), per_class):
-            image = load_image(pool[index].path)
-            for _ in range(cfg.crops_per_image):
-                crops.append(augment(image, cfg.augment, rng))
-                labels.append(label)
-    # Tiny images give smaller crops; pad them into the batch by reflecting (rare; keeps one tensor).
-    side = cfg.augment.crop
-    crops = [c if c.shape[1:] == (side, side) else _reflect_to(c, side) for c in crops]
-    return torch.from_numpy(np.stack(crops)), torch.tensor(labels)
-
-
-def _reflect_to(crop: np.ndarray, side: int) -> np.ndarray:
+def _fit_crop(crop: np.ndarray, side: int) -> np.ndarray:
+    # Windows smaller than the crop (tiny banks in tests) give smaller crops; tile them into the batch shape.
+    if crop.shape[1:] == (side, side):
+        return crop
     reps_h, reps_w = -(-side // crop.shape[1]), -(-side // crop.shape[2])
     return np.tile(crop, (1, reps_h, reps_w))[:, :side, :side]
 
 
-def _validation_set(samples: Sequence[Sample], cfg: TrainCfg) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
-    """Fixed validation crops (augmented with a per-image seed): the same every epoch and after a resume."""
+@dataclass(frozen=True)
+class _Pools:
+    """Windows of the training images by class, with their sampling probabilities."""
+
+    real: np.ndarray
+    real_p: np.ndarray
+    fake: np.ndarray
+    fake_p: np.ndarray
+
+    @classmethod
+    def of(cls, bank: CropBank, train_index: np.ndarray, alpha: float) -> _Pools:
+        windows = np.flatnonzero(np.isin(bank.owner, train_index))
+        weights = balanced_weights(bank.samples, bank.owner[windows], alpha=alpha)
+        labels = bank.labels[windows]
+        real, fake = windows[labels == 0], windows[labels == 1]
+        real_p, fake_p = weights[labels == 0], weights[labels == 1]
+        return cls(real, real_p / real_p.sum(), fake, fake_p / fake_p.sum())
+
+
+def _batch(bank: CropBank, pools: _Pools, cfg: TrainCfg, rng: np.random.Generator):
+    half = cfg.batch_size // 2
+    real = rng.choice(pools.real, half, p=pools.real_p)
+    chosen = np.concatenate([real, rng.choice(pools.fake, half, p=pools.fake_p)])
+    crops = [_fit_crop(process_window(bank.window(w), cfg.augment, rng), cfg.augment.crop) for w in chosen]
+    labels = torch.tensor([0] * half + [1] * half)
+    return torch.from_numpy(np.stack(crops)), labels
+
+
+def _validation_set(bank: CropBank, val_index: np.ndarray, cfg: TrainCfg):
+    """Fixed validation crops (processed with a per-image seed): the same every epoch and after a resume."""
     crops, owners = [], []
-    for index, sample in enumerate(samples):
-        rng = np.random.default_rng([cfg.seed, 7919, index])
-        image = load_image(sample.path)
-        for _ in range(cfg.val_crops):
-            crop = augment(image, cfg.augment, rng)
-            crops.append(crop if crop.shape[1:] == (cfg.augment.crop,) * 2 else _reflect_to(crop, cfg.augment.crop))
-            owners.append(index)
-    labels = np.array([s.label for s in samples])
+    for position, sample_index in enumerate(val_index):
+        rng = np.random.default_rng([cfg.seed, 7919, int(sample_index)])
+        windows = bank.windows_of(int(sample_index))
+        for k in range(cfg.val_crops):
+            crop = process_window(bank.window(windows[k % len(windows)]), cfg.augment, rng)
+            crops.append(_fit_crop(crop, cfg.augment.crop))
+            owners.append(position)
+    labels = np.array([bank.samples[i].label for i in val_index])
     return torch.from_numpy(np.stack(crops)), np.array(owners), labels
 
 
@@ -191,11 +209,19 @@ def _save_atomic(state: dict[str, Any], path: Path) -> None:
     os.replace(temporary, path)
 
 
-def train(cfg: TrainCfg, *, resume: bool = True, log=print, samples: Sequence[Sample] | None = None) -> TrainResult:
+def train(
+    cfg: TrainCfg,
+    *,
+    resume: bool = True,
+    log=print,
+    samples: Sequence[Sample] | None = None,
+    bank: CropBank | None = None,
+) -> TrainResult:
     """Train (or resume) a run; see the module docstring for what lands in ``cfg.out``.
 
     ``samples`` replaces reading ``cfg.data`` with `grouped_samples` (callers that already read the data, or
-    need a forced layout, pass them here).
+    need a forced layout, pass them here). ``bank`` is a crop bank holding them (and maybe more: cross-validation
+    banks a corpus once and trains each fold on a part of it); without it the bank is built or read from cache.
     """
     started = time.monotonic()
     out = Path(cfg.out)
@@ -203,14 +229,26 @@ def train(cfg: TrainCfg, *, resume: bool = True, log=print, samples: Sequence[Sa
     device = resolve_device(cfg.device)
     torch.manual_seed(cfg.seed)
     samples = load_samples(cfg) if samples is None else exclude_groups(samples, cfg.exclude_groups)
-    train_samples, val_samples = split_by_group(samples, cfg.val_fraction, cfg.seed)
+    if bank is None:
+        bank = build_crop_bank(samples, cfg.bank_cache or out / "banks", cfg.bank, log=log)
+    else:
+        bank = bank.subset(samples)
+    train_samples, val_samples = split_by_group(list(bank.samples), cfg.val_fraction, cfg.seed)
+    position = {s.path: i for i, s in enumerate(bank.samples)}
+    train_index = np.array([position[s.path] for s in train_samples], dtype=np.int64)
+    val_index = np.array([position[s.path] for s in val_samples], dtype=np.int64)
     real, fake = by_label(train_samples)
     if not real or not fake:
         raise ValueError(f"The training split needs both classes; got {len(real)} real and {len(fake)} generated.")
     log(f"train: {len(real)} real + {len(fake)} generated images; validation: {len(val_samples)} images; {device}")
-    val = _validation_set(val_samples, cfg) if val_samples else None
+    pools = _Pools.of(bank, train_index, cfg.balance_alpha)
+    train_owner = bank.owner[np.concatenate([pools.real, pools.fake])]
+    weights = balanced_weights(bank.samples, train_owner, alpha=cfg.balance_alpha)
+    table = sampling_table(bank.samples, train_owner, weights)
+    (out / "sampling.json").write_text(json.dumps(table, indent=1) + "\n")
+    val = _validation_set(bank, val_index, cfg) if len(val_index) else None
 
-    model = build_model(cfg.backbone)
+    model = build_model(cfg.backbone, cfg.stem)
     if cfg.init_weights:
         from safetensors.torch import load_file
 
@@ -241,7 +279,7 @@ def train(cfg: TrainCfg, *, resume: bool = True, log=print, samples: Sequence[Sa
         epoch_started, losses = time.monotonic(), []
         for step in range(cfg.steps_per_epoch):
             rng = np.random.default_rng([cfg.seed, epoch, step])
-            crops, labels = _batch(real, fake, cfg, rng)
+            crops, labels = _batch(bank, pools, cfg, rng)
             loss = bce_loss(model(crops.to(device)), labels.to(device))
             optimiser.zero_grad()
             loss.backward()
@@ -276,16 +314,7 @@ def train(cfg: TrainCfg, *, resume: bool = True, log=print, samples: Sequence[Sa
 
     weights = out / "model.safetensors"
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    save_file(tensors, str(weights.with_suffix(".tmp")), metadata={"backbone": cfg.backbone})
+    save_file(tensors, str(weights.with_suffix(".tmp")), metadata={"backbone": cfg.backbone, "stem": cfg.stem})
     os.replace(weights.with_suffix(".tmp"), weights)
     (out / "train.json").write_text(json.dumps({"cfg": cfg.to_dict(), "history": history}, indent=2) + "\n")
     return TrainResult(weights=weights, history=tuple(history), elapsed_s=time.monotonic() - started)
-
-
-def load_trained(weights: str | Path, backbone: str = DEFAULT_BACKBONE) -> torch.nn.Module:
-    """A `ForensicClassifier` in eval mode with the weights of a ``model.safetensors`` file."""
-    from safetensors.torch import load_file
-
-    model = build_model(backbone)
-    model.load_state_dict(load_file(str(weights)))
-    return model.eval()

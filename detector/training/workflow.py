@@ -16,7 +16,8 @@ from veracity.detector.config import DetectorCfg
 from veracity.detector.datasets.layouts import Sample
 from veracity.detector.models.recalibrate import calibrate_folder
 from veracity.detector.training.export import package_detector
-from veracity.detector.training.train import TrainCfg, TrainResult, load_trained, train
+from veracity.detector.training.network import load_trained
+from veracity.detector.training.train import TrainCfg, TrainResult, train
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,10 @@ def train_and_package(
         n_crops=package.n_tiles,
         mean=(0, 0, 0),
         std=(1, 1, 1),
-        params={"backbone": cfg.backbone, "stem": "npr", "aggregate": "mean_logit"},
+        params={"backbone": cfg.backbone, "stem": cfg.stem, "aggregate": "mean_logit"},
     )
     detector_json = package_detector(
-        load_trained(result.weights, cfg.backbone), result.weights, package.folder, detector_cfg
+        load_trained(result.weights, cfg.backbone, cfg.stem), result.weights, package.folder, detector_cfg
     )
     log(f"packaged: {detector_json}")
     calibration = None

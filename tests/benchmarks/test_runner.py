@@ -81,6 +81,39 @@ def test_run_writes_every_output(finished_run):
     assert auroc[("provenance.signals", "none")] == 0.5  # no provenance in these files: no evidence either way
 
 
+def test_report_draws_reliability_intervals_and_the_shortcut_report(finished_run):
+    config, result = finished_run
+    out, metrics = Path(config.output), result.metrics
+    for name in ("plots/reliability_none.png", "plots/reliability_reencode_3.png", "plots/auroc_per_perturbation.png"):
+        assert (out / name).is_file(), name
+    rows = list(read_jsonl(out / "predictions.jsonl"))
+    assert {(r["width"], r["height"]) for r in rows} == {(64, 64)}
+    assert {r["jpeg_quality"] for r in rows if r["media_type"] == "image/jpeg"} == {90}
+    assert {r["jpeg_quality"] for r in rows if r["media_type"] == "image/png"} == {None}
+    # the reliability bins hold every scored file once, and sum to the ECE the table reports
+    entry = next(e for e in metrics["reliability"] if e["detector"] == DEFAULT_DETECTOR and e["perturbation"] == "none")
+    assert sum(b["n"] for b in entry["bins"]) == 16
+    overall = next(
+        r for r in metrics["results"]
+        if r["detector"] == DEFAULT_DETECTOR and r["perturbation"] == "none" and r["slice"]["kind"] == "all"
+    )  # fmt: skip
+    ece = sum(b["n"] / 16 * abs(b["mean_p"] - b["share_generated"]) for b in entry["bins"] if b["n"])
+    assert ece == pytest.approx(overall["metrics"]["ece"]["value"])
+    # generator and source slices carry AUROC intervals (the error bars of their plots)
+    slices = [r for r in metrics["results"] if r["slice"]["kind"] == "generator"]
+    assert slices and all(r["metrics"]["auroc"]["ci95"] is not None for r in slices)
+    # JPEG reals, PNG fakes: the format alone, and the JPEG quality alone, separate them out of fold too
+    predictors = metrics["shortcuts"]["predictors"]
+    assert set(predictors) == {"format-only", "size-only", "jpeg-quality-only"}
+    assert predictors["format-only"]["auroc"]["value"] == 1.0
+    assert predictors["jpeg-quality-only"]["auroc"]["value"] == 1.0
+    assert predictors["size-only"]["auroc"]["value"] == 0.5  # every file is 64x64: size says nothing
+    assert predictors["format-only"]["fitted"].startswith("out-of-fold")
+    summary = (out / "summary.md").read_text()
+    assert "## Shortcut report" in summary and "## Calibration (original files)" in summary
+    assert all("within_tolerance" in row for row in metrics["format_shortcut"])
+
+
 def test_report_reproduces_the_run_metrics_exactly(finished_run):
     config, result = finished_run
     out = Path(config.output)

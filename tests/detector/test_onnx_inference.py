@@ -18,8 +18,7 @@ from veracity.detector.errors import WeightsIntegrityError
 from veracity.detector.models.forensic import CFG_FILE, ONNX_FILE, load_detector, read_detector_cfg
 from veracity.detector.models.tiles import tiles_batch
 from veracity.detector.training.export import package_detector
-from veracity.detector.training.network import build_model
-from veracity.detector.training.train import load_trained
+from veracity.detector.training.network import build_model, load_trained
 from veracity.provenance.assets.asset import load_asset
 from veracity.provenance.pipeline import analyze
 from veracity.provenance.report import load_report_schema, to_json_line

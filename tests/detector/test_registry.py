@@ -130,3 +130,17 @@ def test_importing_detector_package_does_not_import_torch():
         " assert 'torch' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_every_shipped_detector_is_registered_and_loads_by_name():
+    from pathlib import Path
+
+    from veracity.detector.default import DEFAULT_DETECTOR
+    from veracity.detector.models.forensic import SHIPPED_FOLDERS, WEIGHTS_DIR
+    from veracity.detector.registry import BUILTIN_DETECTORS, create_detector
+
+    assert DEFAULT_DETECTOR in SHIPPED_FOLDERS
+    assert {p.parent.name for p in Path(WEIGHTS_DIR).glob("*/detector.json")} == set(SHIPPED_FOLDERS.values())
+    for name in SHIPPED_FOLDERS:
+        assert name in BUILTIN_DETECTORS
+        assert create_detector(name).name == name

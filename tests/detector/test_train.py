@@ -22,7 +22,6 @@ def _cfg(data, out, **kw):
         backbone="mobilenetv3_small_050",
         crop=64,
         batch_size=8,
-        crops_per_image=2,
         epochs=2,
         steps_per_epoch=2,
         val_fraction=0.5,
@@ -169,3 +168,15 @@ def test_veracity_train_names_a_folder_it_cannot_read(tmp_path):
     (tmp_path / "photos").mkdir()
     result = CliRunner().invoke(main, ["train", str(tmp_path / "photos"), "--out", str(tmp_path / "run")])
     assert result.exit_code == 1 and "photos" in result.output and "Traceback" not in result.output
+
+
+def test_validation_samples_rebuild_the_runs_held_out_groups(tiny_dataset, tmp_path):
+    from veracity.detector.training.heldout import validation_samples
+
+    logs = []
+    train(_cfg(tiny_dataset, tmp_path / "run"), log=logs.append)
+    held_out = validation_samples(tmp_path / "run")
+    n_val = int(re.search(r"validation: (\d+) images", next(m for m in logs if "validation:" in m)).group(1))
+    assert len(held_out) == n_val > 0
+    with pytest.raises(FileNotFoundError, match="has not finished"):
+        validation_samples(tmp_path / "nothing")
