@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.cli.browser import chromium, chromium_missing
 from tests.cli.serve.serving import REPO
 
-CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 SAMPLES = REPO / "samples"
 #: Where the screenshots are kept as artefacts: ``$VERACITY_SCREENSHOTS``, else ``out/screenshots`` (git-ignored).
 SCREENSHOTS_ENV = "VERACITY_SCREENSHOTS"
@@ -38,35 +37,13 @@ def test_format_html_returns_the_html_report(server):
 
 
 @pytest.fixture
-def browser(tmp_path):
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.skip(
-            "Debian's chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)"
-        )
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1024,1400",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    try:
+def browser():
+    if reason := chromium_missing():
+        pytest.skip(reason)
+    with chromium() as driver:
+        driver.set_window_size(1024, 1400)
+        driver.set_page_load_timeout(60)
         yield driver
-    finally:
-        driver.quit()
 
 
 def _screenshot_folder() -> Path:
