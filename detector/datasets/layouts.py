@@ -153,6 +153,16 @@ def parse_label(value: Any, where: str) -> int:
 # -- manifest -----------------------------------------------------------------------------------------
 
 
+def write_dataset_manifest(folder: Path, rows: list[dict[str, Any]]) -> Path:
+    """Write ``folder/manifest.csv`` from rows sharing the first row's columns (what `load_dataset` reads)."""
+    manifest = folder / "manifest.csv"
+    with manifest.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return manifest
+
+
 def _manifest_file(root: Path) -> Path | None:
     if root.is_file():
         return root if root.suffix.lower() in {".csv", ".jsonl"} else None

@@ -14,7 +14,6 @@ minutes on patches of the same photos. Real and fake files therefore share conte
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
+from veracity.detector.datasets.layouts import write_dataset_manifest
 from veracity.detector.trainingdata.autoencoders import (
     DEFAULT_SPECS,
     SPECS_BY_NAME,
@@ -256,12 +256,7 @@ def build(
                     generator_or_source=f"camera-sim:{real_row['generator_or_source']}",
                 )
             )
-    manifest = out / "manifest.csv"
-    with manifest.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return manifest
+    return write_dataset_manifest(out, rows)
 
 
 def main() -> None:

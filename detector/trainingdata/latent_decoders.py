@@ -20,7 +20,6 @@ Fetch the weights once (a snapshot of github.com/madebyollin/taesd), then::
 from __future__ import annotations
 
 import argparse
-import csv
 import time
 import zlib
 from collections import Counter
@@ -31,6 +30,7 @@ import torch
 from PIL import Image, JpegImagePlugin
 from torch import nn
 
+from veracity.detector.datasets.layouts import write_dataset_manifest
 from veracity.detector.datasets.splits import grouped_samples
 from veracity.provenance.assets.asset import decode_pixels
 from veracity.provenance.errors import ProvenanceError
@@ -186,12 +186,7 @@ def build(
                      "crop_box": ",".join(map(str, box)), "licence": LICENCE})  # fmt: skip
         if (index + 1) % 50 == 0:
             print(f"  {family}: {index + 1}/{len(reals)} in {time.monotonic() - started:.0f} s", flush=True)
-    manifest = out / "manifest.csv"
-    with manifest.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return manifest
+    return write_dataset_manifest(out, rows)
 
 
 def main() -> None:
