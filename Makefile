@@ -28,6 +28,7 @@ setup: $(EVERYTHING)
 
 demo: $(RUNTIME)
 	$(BIN)/veracity check samples/
+	$(BIN)/veracity scan samples/ -o out/demo/scan.jsonl
 
 test: $(EVERYTHING) lint
 	$(BIN)/python -m pytest
