@@ -8,13 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tests.paths import SHARED
 from veracity.provenance.report import load_report_schema
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = (REPO / ".." / "shared").resolve()
-C2PA_FIXTURES = SHARED / "fixtures" / "c2pa"
-WILD_DEV = SHARED / "data" / "wild-dev"
-
 
 TORCH_MARK = "pytestmark = pytest.mark.torch"
 
@@ -76,3 +71,11 @@ def every_record_is_schema_valid(monkeypatch, report_validator):
 
     monkeypatch.setattr(Report, "__post_init__", check, raising=False)
     monkeypatch.setattr(ErrorRecord, "__post_init__", check, raising=False)
+
+
+@pytest.fixture
+def real_fake_dataset(tmp_path) -> Path:
+    """A small labelled dataset: camera-like JPEG reals in ``real/``, upsampled PNG fakes in ``fake/<generator>/``."""
+    from tests.images import make_real_fake
+
+    return make_real_fake(tmp_path / "data")

@@ -83,3 +83,22 @@ def encoded(image: Image.Image, fmt: str, **params) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, fmt, **params)
     return buffer.getvalue()
+
+
+def smooth(width: int = 64, height: int = 64, seed: int = 0) -> Image.Image:
+    """A smooth, upsampled image: low-resolution noise blown up 8x (an upsampling trace, like a generator)."""
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, (height // 8, width // 8, 3), dtype=np.uint8)
+    return Image.fromarray(small, "RGB").resize((width, height), Image.Resampling.NEAREST)
+
+
+def make_real_fake(root: Path, n_real: int = 8, n_per_generator: int = 4, generators=("gen-a", "gen-b")) -> Path:
+    """``real/`` + ``fake/<generator>/``: camera-like JPEG reals, upsampled PNG fakes."""
+    (root / "real").mkdir(parents=True)
+    for i in range(n_real):
+        textured(64, 64, seed=i).save(root / "real" / f"photo_{i:02d}.jpg", "JPEG", quality=90)
+    for g, generator in enumerate(generators):
+        (root / "fake" / generator).mkdir(parents=True)
+        for i in range(n_per_generator):
+            smooth(seed=100 * (g + 1) + i).save(root / "fake" / generator / f"sample_{i:02d}.png")
+    return root

@@ -9,8 +9,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from tests.images import png_with_text
+from tests.paths import REPO
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = REPO / "README.md"
 
 
 def _python_blocks() -> list[str]:

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from tests.benchmarks.conftest import make_real_fake
+from tests.images import make_real_fake
 from veracity.cli.main import main
 
 

@@ -10,12 +10,12 @@ from click.testing import CliRunner
 
 from tests.cli.browser import chromium, chromium_missing, inspect_page
 from tests.images import jpeg_with_exif
+from tests.paths import C2PA_FIXTURES, REPO
 from veracity.cli.main import main
 from veracity.cli.render.html import render_html
 from veracity.provenance.pipeline import analyze
 
-REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO.parent / "shared" / "fixtures" / "c2pa"
+FIXTURES = C2PA_FIXTURES
 ARTIFACTS = REPO / "test-artifacts"
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.paths import C2PA_FIXTURES
 from veracity.cli.main import main
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"
+FIXTURES = C2PA_FIXTURES
 CERTS = FIXTURES / "certs"
 TEST_ANCHORS = CERTS / "trust" / "test_cert_root_bundle.pem"
 PLAIN_JPEG = FIXTURES / "media" / "c2pa-rs_no_manifest.jpg"

@@ -10,12 +10,13 @@ import pytest
 from click.testing import CliRunner
 
 from tests.images import jpeg_with_exif, png_with_text, textured
+from tests.paths import C2PA_FIXTURES
 from veracity.cli.main import main
 from veracity.cli.render.text import render_text
 from veracity.provenance import labels
 from veracity.provenance.pipeline import analyze
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"
+FIXTURES = C2PA_FIXTURES
 A1111 = (
     "a lighthouse at dusk, oil painting\nNegative prompt: blurry\n"
     "Steps: 28, Sampler: DPM++ 2M Karras, CFG scale: 6.5, Seed: 1234567, Size: 64x64, Model: dreamshaper_8"

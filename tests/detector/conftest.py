@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO / ".." / "shared"
+from tests.paths import REPO, SHARED
+
 #: Every shipped detector folder (the default and the ones kept available by name).
 SHIPPED = sorted((REPO / "detector" / "weights").glob("*/detector.json"))
 

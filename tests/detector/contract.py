@@ -1,7 +1,7 @@
 """The detector contract: whatever a detector declares in ``capabilities`` must work as documented.
 
 `check_contract` is run over every registered detector (tests/detector/test_contract.py) and over a
-third-party plugin (tests/detector/test_registry_plugins.py).
+third-party plugin (tests/detector/models/test_registry_plugins.py).
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[3]
-C2PA_FIXTURES = (REPO / ".." / "shared" / "fixtures" / "c2pa").resolve()
+from tests.paths import C2PA_FIXTURES
+
 #: The small limits the test server runs with (and ``veracity check`` in the comparison test).
 MAX_BYTES = 4_000_000
 MAX_PIXELS = 20_000_000

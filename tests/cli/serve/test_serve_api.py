@@ -7,8 +7,9 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.cli.serve.serving import C2PA_FIXTURES, MAX_BYTES, MAX_PIXELS, REPO, TRUST_BUNDLE, veracity_command
+from tests.cli.serve.serving import MAX_BYTES, MAX_PIXELS, TRUST_BUNDLE, veracity_command
 from tests.images import png_bomb
+from tests.paths import C2PA_FIXTURES, REPO
 from veracity.provenance.report import SCHEMA_VERSION
 
 SAMPLES = REPO / "samples"

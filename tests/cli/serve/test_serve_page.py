@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.browser import chromium, chromium_missing
-from tests.cli.serve.serving import REPO
+from tests.paths import REPO
 
 SAMPLES = REPO / "samples"
 #: Where the screenshots are kept as artefacts: ``$VERACITY_SCREENSHOTS``, else ``out/screenshots`` (git-ignored).

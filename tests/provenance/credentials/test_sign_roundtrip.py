@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import C2PA_FIXTURES
 from veracity.provenance.credentials.keygen import create_dev_credentials
 from veracity.provenance.credentials.reader import read_manifest
 from veracity.provenance.credentials.signing import SigningError, sign_file
 from veracity.provenance.credentials.trust import TrustSettings
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"
+FIXTURES = C2PA_FIXTURES
 CERTS = FIXTURES / "certs"
 TEST_ANCHORS = CERTS / "trust" / "test_cert_root_bundle.pem"
 # One small unsigned file per format c2pa-python can sign.

@@ -16,12 +16,13 @@ import pytest
 from click.testing import CliRunner
 
 from tests.images import png_bomb, png_with_text, textured
+from tests.paths import C2PA_FIXTURES, REPO
 from veracity.benchmarks.scan.records import read_records
 from veracity.benchmarks.scan.run import run_scan
 from veracity.benchmarks.scan.settings import ScanOptions, ScanSettings
 from veracity.cli.main import main
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "provenance/schemas/scan-record.schema.json").read_text())
+SCHEMA = json.loads((REPO / "provenance/schemas/scan-record.schema.json").read_text())
 A1111 = "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x64, Model: sd15"
 
 
@@ -295,7 +296,7 @@ def test_reaping_ends_recorded_ray_processes_and_spares_recycled_pids(tmp_path):
             process.wait()
 
 
-C2PA_FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"
+C2PA_FIXTURES = C2PA_FIXTURES
 
 
 @pytest.mark.skipif(not C2PA_FIXTURES.exists(), reason="shared C2PA fixtures not found")

@@ -8,13 +8,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tests.paths import C2PA_FIXTURES
 from veracity.provenance import labels
 from veracity.provenance.credentials.trust import TrustSettings
 from veracity.provenance.options import AnalysisOptions
 from veracity.provenance.pipeline import analyze, analyze_or_error
 from veracity.provenance.report import load_report_schema
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"
+FIXTURES = C2PA_FIXTURES
 TEST_ANCHORS = FIXTURES / "certs" / "trust" / "test_cert_root_bundle.pem"
 
 pytestmark = pytest.mark.skipif(not TEST_ANCHORS.exists(), reason="shared C2PA fixtures not found")

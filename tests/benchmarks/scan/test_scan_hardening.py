@@ -20,13 +20,14 @@ import pytest
 from click.testing import CliRunner
 
 from tests.images import png_with_text, textured
+from tests.paths import REPO
 from veracity.benchmarks.engine.progress import Progress
 from veracity.benchmarks.scan.records import read_records
 from veracity.benchmarks.scan.run import run_scan
 from veracity.benchmarks.scan.settings import ScanOptions, ScanSettings
 from veracity.cli.main import main
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "provenance/schemas/scan-record.schema.json").read_text())
+SCHEMA = json.loads((REPO / "provenance/schemas/scan-record.schema.json").read_text())
 A1111 = "a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 64x64, Model: sd15"
 NO_DETECTOR = ScanSettings(detector=None)
 

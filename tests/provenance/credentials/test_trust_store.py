@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import C2PA_FIXTURES
 from veracity.provenance.credentials.reader import read_manifest, verify_manifest
 from veracity.provenance.credentials.trust import (
     BUNDLED_TRUST_LIST,
@@ -20,7 +21,7 @@ from veracity.provenance.credentials.trust import (
     user_store_source,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"
+FIXTURES = C2PA_FIXTURES
 TEST_ANCHORS = FIXTURES / "certs" / "trust" / "test_cert_root_bundle.pem"
 SIGNED = FIXTURES / "media" / "c2pa-rs_CA.jpg"
 

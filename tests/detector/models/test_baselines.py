@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.benchmarks.conftest import smooth
-from tests.images import encoded, textured
+from tests.images import encoded, smooth, textured
 from veracity.detector import create_detector
 from veracity.detector.errors import CheckpointNotFoundError, DetectorNotFittedError
 from veracity.detector.models.baselines import azimuthal_spectrum, pooled_dct

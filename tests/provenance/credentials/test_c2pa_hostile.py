@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa" / "media"
+from tests.paths import C2PA_FIXTURES, REPO
+
+FIXTURES = C2PA_FIXTURES / "media"
 HOSTILE = [
     "c2pa-rs_nested_moov_1000.mp4",
     "c2pa-rs_tiff_poc.tiff",
@@ -21,6 +22,7 @@ HOSTILE = [
 _SCRIPT = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # 1 GiB of address space for everything
+from tests.paths import C2PA_FIXTURES, REPO
 from veracity.provenance.credentials.reader import read_manifest
 from veracity.provenance.credentials.trust import TrustSettings
 for path in sys.argv[1:]:
@@ -32,7 +34,7 @@ for path in sys.argv[1:]:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is enforced on Linux")
 @pytest.mark.skipif(not FIXTURES.is_dir(), reason="shared C2PA fixtures not found")
 def test_hostile_files_are_read_under_one_gib_and_a_few_seconds() -> None:
-    repo = Path(__file__).resolve().parents[2]
+    repo = REPO
     done = subprocess.run(
         [sys.executable, "-c", _SCRIPT, *(str(FIXTURES / name) for name in HOSTILE)],
         capture_output=True,

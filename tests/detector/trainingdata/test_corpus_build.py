@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.detector.corpus_snapshots import blob_id, encode, grid_like, make_snapshot, photo_like, screenshot_like
+from tests.detector.trainingdata.corpus_snapshots import (
+    blob_id,
+    encode,
+    grid_like,
+    make_snapshot,
+    photo_like,
+    screenshot_like,
+)
 from veracity.detector.trainingdata.corpus import (
     MANIFEST_COLUMNS,
     BuildConfig,

@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.paths import C2PA_FIXTURES, WILD_DEV
 from veracity.provenance.watermark.decoder import PAYLOADS, decode_watermarks, read_watermark_signal
 
-WILD_DEV_REAL = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "wild-dev" / "real"
+WILD_DEV_REAL = WILD_DEV / "real"
 
 
 def _smooth_image(seed: int, height: int = 512, width: int = 512) -> np.ndarray:
@@ -85,7 +86,7 @@ def test_thresholds_keep_sdxl_values_and_match_its_false_positive_rate() -> None
 def test_signal_is_not_applicable_without_pixels() -> None:
     from veracity.provenance.assets.asset import load_asset
 
-    pdf = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa" / "media" / "c2pa-rs_basic.pdf"
+    pdf = C2PA_FIXTURES / "media" / "c2pa-rs_basic.pdf"
     if not pdf.exists():
         pytest.skip("shared fixtures not found")
     assert read_watermark_signal(load_asset(pdf)).status == "not_applicable"

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from tests.benchmarks import engine_work
+from tests.benchmarks.engine import engine_work
 from veracity.benchmarks.engine.pool import Engine, FailureKind
 from veracity.benchmarks.engine.progress import Progress
 from veracity.benchmarks.errors import BenchmarkError

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import C2PA_FIXTURES
 from veracity.provenance.credentials.reader import read_manifest
 from veracity.provenance.credentials.trust import TrustSettings
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"
+FIXTURES = C2PA_FIXTURES
 EXPECTED = sorted((FIXTURES / "expected").glob("*.json"))
 PROFILES = {
     "default_offline": lambda: TrustSettings.only(),

@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from tests.benchmarks.conftest import make_real_fake
-from tests.images import textured
+from tests.images import make_real_fake, textured
 from veracity.detector.datasets.layouts import load_dataset
 from veracity.detector.datasets.splits import assign_folds, assign_groups
 from veracity.detector.errors import DatasetError, DatasetNotFoundError, UnknownLayoutError

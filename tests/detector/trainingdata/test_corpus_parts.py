@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from tests.detector.corpus_snapshots import encode, grid_like, photo_like, screenshot_like
+from tests.detector.trainingdata.corpus_snapshots import encode, grid_like, photo_like, screenshot_like
 from veracity.detector.trainingdata.corpus import (
     HashListError,
     SourcesTableError,

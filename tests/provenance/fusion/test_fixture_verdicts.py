@@ -18,16 +18,15 @@ differently but leaves every row of this table unchanged.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from tests.paths import C2PA_FIXTURES
 from veracity.provenance.credentials.trust import ENV_TRUST_ANCHORS, TrustSettings
 from veracity.provenance.options import AnalysisOptions
 from veracity.provenance.pipeline import analyze, analyze_or_error
 from veracity.provenance.report import ErrorRecord
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"
+FIXTURES = C2PA_FIXTURES
 TEST_ANCHORS = FIXTURES / "certs" / "trust" / "test_cert_root_bundle.pem"
 
 EXPECTED = {

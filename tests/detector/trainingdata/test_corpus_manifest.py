@@ -5,15 +5,13 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from pathlib import Path
 
 import pytest
 
+from tests.paths import REPO, SHARED, WILD_DEV
 from veracity.detector.trainingdata.corpus import MANIFEST_COLUMNS, load_hash_list
 
-REPO = Path(__file__).resolve().parents[2]
 MANIFEST = REPO / "detector" / "trainingdata" / "corpus" / "manifest.csv.gz"
-SHARED = REPO / ".." / "shared" / "data"
 
 
 def _rows() -> list[dict[str, str]]:
@@ -31,7 +29,7 @@ def test_manifest_lists_both_classes_with_every_column():
 
 
 def test_manifest_holds_no_reserved_image():
-    reserved_file = SHARED / "reserved-hashes.txt"
+    reserved_file = SHARED / "data" / "reserved-hashes.txt"
     if not reserved_file.is_file():
         pytest.skip(f"{reserved_file} is not here (the shared data sits beside the repository)")
     reserved = load_hash_list(reserved_file)
@@ -40,7 +38,7 @@ def test_manifest_holds_no_reserved_image():
 
 
 def test_manifest_holds_no_validation_image():
-    wild_dev = SHARED / "wild-dev" / "manifest.csv"
+    wild_dev = WILD_DEV / "manifest.csv"
     if not wild_dev.is_file():
         pytest.skip(f"{wild_dev} is not here (the shared data sits beside the repository)")
     text = wild_dev.read_text(encoding="utf-8")

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.benchmarks.conftest import make_real_fake
+from tests.images import make_real_fake
+from tests.paths import REPO
 from veracity.benchmarks.engine.jsonl import read_jsonl
 from veracity.benchmarks.errors import BenchConfigError, OutputExistsError
 from veracity.benchmarks.harness.config import BenchConfig, DetectorEntry, resolve_config
@@ -21,7 +22,6 @@ from veracity.benchmarks.harness.report import build_report
 from veracity.benchmarks.harness.runner import ROW_KEYS, run_benchmark
 from veracity.detector.default import DEFAULT_DETECTOR
 
-REPO = Path(__file__).resolve().parents[2]
 ALL_DETECTORS = (DEFAULT_DETECTOR, "spectral.durall2020", "dct.frank2020", "provenance.signals", "veracity.pipeline")
 
 

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.paths import C2PA_FIXTURES
 from veracity.provenance.credentials.reader import ManifestReadError, read_manifest
 from veracity.provenance.credentials.signing import build_manifest_definition
 from veracity.provenance.credentials.trust import TrustSettings
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "c2pa"
+FIXTURES = C2PA_FIXTURES
 CERTS = FIXTURES / "certs"
 TEST_ANCHORS = CERTS / "trust" / "test_cert_root_bundle.pem"
 
