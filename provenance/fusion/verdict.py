@@ -27,7 +27,7 @@ file (tampered) declare nothing for this file, and whatever else decides, the he
 declaration: when they disagree, the disagreement is kept in ``conflicts``. A capture claim needs intact
 credentials and a trusted signer; an untrusted one is context. The absence of provenance is never evidence.
 
-Cases (the same rows are the parametrised table in ``tests/provenance/test_verdict.py``):
+Cases (the same rows are the parametrised table in ``tests/provenance/fusion/test_verdict.py``):
 
 ========================================================================  ================  ==========  =========
 case                                                                      label             decided by  certainty
