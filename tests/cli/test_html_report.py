@@ -10,13 +10,12 @@ from click.testing import CliRunner
 
 from tests.cli.browser import chromium, chromium_missing, inspect_page
 from tests.images import jpeg_with_exif
-from tests.paths import C2PA_FIXTURES, REPO
+from tests.paths import C2PA_FIXTURES, screenshot_folder
 from veracity.cli.main import main
 from veracity.cli.render.html import render_html
 from veracity.provenance.pipeline import analyze
 
 FIXTURES = C2PA_FIXTURES
-ARTIFACTS = REPO / "test-artifacts"
 
 
 @pytest.fixture
@@ -103,8 +102,9 @@ def test_page_renders_in_headless_chromium(case: str, camera_jpeg: Path, tmp_pat
     screenshot = tmp_path / f"{case}.png"
     with chromium() as driver:
         seen = inspect_page(driver, page, screenshot)
-    ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / f"html-report-{case}.png").write_bytes(screenshot.read_bytes())  # kept for a person to look at
+    (screenshot_folder() / f"html-report-{case}.png").write_bytes(
+        screenshot.read_bytes()
+    )  # kept for a person to look at
     assert seen["banner_visible"] and "Decided by:" in seen["banner_text"]
     assert seen["images"] and all(i["complete"] and i["width"] > 0 for i in seen["images"]), seen["images"]
     errors = [entry for entry in seen["console"] if entry.get("level") == "SEVERE"]

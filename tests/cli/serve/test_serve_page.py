@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
 from tests.cli.browser import chromium, chromium_missing
-from tests.paths import REPO
+from tests.paths import REPO, screenshot_folder
 
 SAMPLES = REPO / "samples"
-#: Where the screenshots are kept as artefacts: ``$VERACITY_SCREENSHOTS``, else ``out/screenshots`` (git-ignored).
-SCREENSHOTS_ENV = "VERACITY_SCREENSHOTS"
 
 
 def test_the_page_is_self_contained_with_a_strict_policy(server):
@@ -46,12 +43,6 @@ def browser():
         yield driver
 
 
-def _screenshot_folder() -> Path:
-    folder = Path(os.environ.get(SCREENSHOTS_ENV) or REPO / "out" / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def _verdict_after_choosing(browser, path: Path) -> str:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -81,7 +72,7 @@ def test_the_page_checks_a_sample_and_shows_the_verdict(server, browser, tmp_pat
     # The HTML report shows below the verdict.
     WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, "report-section").is_displayed())
     assert browser.switch_to.active_element.get_attribute("id") == "result"  # focus moved to the verdict
-    browser.save_screenshot(str(_screenshot_folder() / "serve-page-verdict.png"))
+    browser.save_screenshot(str(screenshot_folder() / "serve-page-verdict.png"))
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE" and "format=html" not in e["message"]]
     assert errors == []  # no script error, nothing blocked by the page's policy
 
@@ -114,4 +105,4 @@ def test_the_page_works_from_the_keyboard_on_a_phone_sized_window(server, browse
     assert browser.execute_script(sideways) == 0  # nothing wider than the phone: no sideways scrolling
     assert _verdict_after_choosing(browser, SAMPLES / "camera-exif-tags.jpg") != ""
     assert browser.execute_script(sideways) == 0
-    browser.save_screenshot(str(_screenshot_folder() / "serve-page-phone.png"))
+    browser.save_screenshot(str(screenshot_folder() / "serve-page-phone.png"))
