@@ -33,8 +33,9 @@ demo: $(RUNTIME)
 test: $(EVERYTHING) lint
 	$(BIN)/python -m pytest
 
+# The fast subset in two processes (pytest-xdist); `make test` stays serial, as CI runs it.
 test-fast: $(EVERYTHING)
-	$(BIN)/python -m pytest -q -m "$(FAST)"
+	$(BIN)/python -m pytest -q -n 2 -m "$(FAST)"
 
 lint: $(EVERYTHING)
 	$(BIN)/ruff check .

@@ -92,6 +92,7 @@ BROWSER_CASES = {
 }
 
 
+@pytest.mark.browser
 @pytest.mark.skipif(chromium_missing() is not None, reason=f"browser test: {chromium_missing()}")
 @pytest.mark.parametrize("case", ["camera", *BROWSER_CASES])
 def test_page_renders_in_headless_chromium(case: str, camera_jpeg: Path, tmp_path: Path) -> None:

@@ -114,6 +114,7 @@ def test_report_draws_reliability_intervals_and_the_shortcut_report(finished_run
     assert all("within_tolerance" in row for row in metrics["format_shortcut"])
 
 
+@pytest.mark.slow
 def test_report_reproduces_the_run_metrics_exactly(finished_run):
     config, result = finished_run
     out = Path(config.output)
@@ -126,6 +127,7 @@ def test_report_reproduces_the_run_metrics_exactly(finished_run):
     assert (out / "summary.md").read_bytes() == summary
 
 
+@pytest.mark.slow
 def test_rerun_is_incremental(finished_run):
     config, _ = finished_run
     out = Path(config.output)

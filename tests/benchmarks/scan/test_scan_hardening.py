@@ -303,6 +303,7 @@ def _slow_png(path: Path, side: int = 9000) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_file_over_the_time_budget_is_a_timeout_record_and_the_batch_goes_on(tmp_path):
     folder = _folder(tmp_path, 2)
     _slow_png(folder / "a-slow.png")

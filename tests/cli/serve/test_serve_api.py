@@ -7,10 +7,14 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.cli.serve.serving import MAX_BYTES, MAX_PIXELS, TRUST_BUNDLE, veracity_command
 from tests.images import png_bomb
 from tests.paths import C2PA_FIXTURES, REPO
 from veracity.provenance.report import SCHEMA_VERSION
+
+pytestmark = pytest.mark.slow  # a real server in a subprocess per test module
 
 SAMPLES = REPO / "samples"
 

@@ -10,6 +10,8 @@ from tests.cli.serve.serving import Server, veracity_command
 from veracity.cli.serve.auth import ApiKeys
 from veracity.cli.serve.errors import ApiKeyFileError
 
+pytestmark = pytest.mark.slow  # a real server in a subprocess per test module
+
 KEYS = ("k-newsroom-0123456789abcdef", "k-pipeline-fedcba9876543210")
 ORIGIN = "https://newsroom.example"
 

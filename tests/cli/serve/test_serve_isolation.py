@@ -13,6 +13,8 @@ import pytest
 from tests.cli.serve.serving import Server
 from tests.images import png_bomb
 
+pytestmark = pytest.mark.slow  # a real server in a subprocess per test module
+
 #: A slow server: one worker, no queue, and a time limit that a 144 MP image (~1.3 s here) runs past.
 TIMEOUT_S = 0.5
 

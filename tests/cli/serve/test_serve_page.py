@@ -10,6 +10,8 @@ import pytest
 from tests.cli.browser import chromium, chromium_missing
 from tests.paths import REPO, screenshot_folder
 
+pytestmark = pytest.mark.slow  # a real server in a subprocess per test module
+
 SAMPLES = REPO / "samples"
 
 
@@ -58,6 +60,7 @@ def _status(driver) -> str:
     return driver.find_element(By.ID, "status").text
 
 
+@pytest.mark.browser
 def test_the_page_checks_a_sample_and_shows_the_verdict(server, browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -77,6 +80,7 @@ def test_the_page_checks_a_sample_and_shows_the_verdict(server, browser, tmp_pat
     assert errors == []  # no script error, nothing blocked by the page's policy
 
 
+@pytest.mark.browser
 def test_the_page_says_why_a_file_was_refused(server, browser, tmp_path):
     browser.get(server.url + "/")
     notes = tmp_path / "notes.txt"
@@ -85,6 +89,7 @@ def test_the_page_says_why_a_file_was_refused(server, browser, tmp_path):
     assert "Could not check notes.txt (415): notes.txt: not a supported image" in _status(browser)
 
 
+@pytest.mark.browser
 def test_the_page_works_from_the_keyboard_on_a_phone_sized_window(server, browser, tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
