@@ -25,7 +25,7 @@ from veracity.benchmarks.harness.metrics import compute_metrics
 
 #: Shortcut predictor name -> what it sees.
 PREDICTORS = {
-    "format-only": "the container format (P(generated | format))",
+    "format-only": "the container format (P(generated given format))",
     "size-only": "width, height, aspect and multiples of 8/64 (gradient-boosted trees)",
     "jpeg-quality-only": "the IJG quality estimated from the luma quantisation table; non-JPEG files apart",
 }
