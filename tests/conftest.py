@@ -29,7 +29,7 @@ def pytest_collection_modifyitems(config, items):
     if not SHARED.is_dir():
         skip = pytest.mark.skip(reason=f"shared fixtures not found at {SHARED}")
         for item in items:
-            if "shared" in item.fixturenames:
+            if "shared" in item.fixturenames or item.get_closest_marker("shared"):
                 item.add_marker(skip)
 
 

@@ -56,6 +56,7 @@ def test_heatmap_of_the_classifier_tiles_is_drawn(camera_jpeg: Path) -> None:
     assert "Classifier heatmap" in page
 
 
+@pytest.mark.shared
 def test_manifest_with_ingredient_tree_and_thumbnails() -> None:
     path = FIXTURES / "media" / "c2pa-rs_CACA.jpg"
     page = render_html(analyze(path), path.read_bytes())
@@ -73,6 +74,7 @@ def test_check_writes_one_page_and_refuses_to_overwrite(camera_jpeg: Path, tmp_p
     assert again.exit_code == 2 and "--overwrite" in again.stderr
 
 
+@pytest.mark.shared
 def test_several_files_make_a_folder_with_an_index(camera_jpeg: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken.jpg"
     broken.write_text("not an image")
@@ -92,6 +94,7 @@ BROWSER_CASES = {
 }
 
 
+@pytest.mark.shared
 @pytest.mark.browser
 @pytest.mark.skipif(chromium_missing() is not None, reason=f"browser test: {chromium_missing()}")
 @pytest.mark.parametrize("case", ["camera", *BROWSER_CASES])

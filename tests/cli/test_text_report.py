@@ -89,6 +89,7 @@ def test_comfyui_parameters_are_read(tmp_path: Path) -> None:
     }
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize(
     "name",
     [
@@ -118,12 +119,14 @@ def test_no_phrase_is_repeated_when_the_classifier_decides(tmp_path: Path) -> No
     assert not {s for s in sentences if sentences.count(s) > 1}
 
 
+@pytest.mark.shared
 def test_credentials_facts_are_values_not_just_presence() -> None:
     text = render_text(analyze(FIXTURES / "media" / "huminify_license_my.png"))
     assert "C2PA signer  : OpenAI, certificate issued by Truepic" in text
     assert "image.png (parentOf; c2pa.created by GPT-4o [trainedAlgorithmicMedia]" in text
 
 
+@pytest.mark.shared
 def test_tampered_credentials_lead_the_report() -> None:
     text = render_text(analyze(FIXTURES / "media" / "c2pa-rs_XCA.jpg"))
     assert text.splitlines()[2].strip().startswith("Content Credentials do not match this file: changed after signing.")

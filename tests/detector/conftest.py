@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.paths import REPO, SHARED
+from tests.paths import REPO
 
 #: Every shipped detector folder (the default and the ones kept available by name).
 SHIPPED = sorted((REPO / "detector" / "weights").glob("*/detector.json"))
@@ -44,8 +44,8 @@ def repo_root() -> Path:
 
 
 @pytest.fixture
-def wild_dev() -> Path:
-    return SHARED / "data" / "wild-dev"
+def wild_dev(shared: Path) -> Path:
+    return shared / "data" / "wild-dev"
 
 
 @pytest.fixture(params=[p.parent.name for p in SHIPPED])
