@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from veracity.benchmarks.scan.settings import DEFAULT_TASK_TIMEOUT_S
 from veracity.cli.serve.auth import ApiKeys
 
 #: ``detector=DEFAULT_DETECTOR`` means the shipped default model, as ``veracity check`` uses.
@@ -51,7 +52,7 @@ class ServeSettings:
     worker: WorkerSettings
     workers: int = 2
     queue_size: int = 16
-    timeout_s: float = 60.0
+    timeout_s: float = DEFAULT_TASK_TIMEOUT_S  # the same per-file budget as check and scan
     api_keys: ApiKeys | None = field(default=None, repr=False)
     cors_origins: tuple[str, ...] = ()
     worker_start_timeout_s: float = 300.0
