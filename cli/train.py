@@ -31,6 +31,14 @@ from veracity.cli.errors import library_errors
     show_default=True,
     help="Fixed first stage: NPR residual, centred pixels, or both.",
 )
+@click.option(
+    "--init",
+    "init_weights",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Start from these weights (a model.safetensors of the same backbone and stem, e.g. an ImageNet start "
+    "written by python -m veracity.detector.training.pretrained) instead of a random initialisation.",
+)
 @click.option("--lr", default=2e-3, show_default=True)
 @click.option("--seed", default=0, show_default=True)
 @click.option("--device", default="auto", show_default=True, help="auto (CUDA when present), cpu or cuda.")
@@ -48,8 +56,8 @@ from veracity.cli.errors import library_errors
     default=None,
     help="Folder for crop banks (images decoded once); default OUT/banks. Runs on the same data share one.",
 )
-def train(data, layout, out, epochs, steps_per_epoch, batch_size, crop, backbone, stem, lr, seed, device, max_minutes,
-          resume, package_dir, calibrate_on, target_fpr, n_tiles, threads, name, bank_cache):  # fmt: skip
+def train(data, layout, out, epochs, steps_per_epoch, batch_size, crop, backbone, stem, init_weights, lr, seed, device,
+          max_minutes, resume, package_dir, calibrate_on, target_fpr, n_tiles, threads, name, bank_cache):  # fmt: skip
     """Train on DATA: folders (or manifest files) in any layout the benchmark harness reads.
 
     Layouts: a manifest (CSV/JSONL with path|file and label), ForenSynths (0_real/1_fake), GenImage
@@ -69,7 +77,7 @@ def train(data, layout, out, epochs, steps_per_epoch, batch_size, crop, backbone
 
     cfg = TrainCfg(data=data, out=out, backbone=backbone, stem=stem, crop=crop, batch_size=batch_size, epochs=epochs,
                    steps_per_epoch=steps_per_epoch, lr=lr, seed=seed, device=device, max_minutes=max_minutes,
-                   augment=AugmentCfg(crop=crop), bank_cache=bank_cache)  # fmt: skip
+                   augment=AugmentCfg(crop=crop), bank_cache=bank_cache, init_weights=init_weights)  # fmt: skip
     if threads:
         torch.set_num_threads(threads)
     chosen_layout = None if layout == "auto" else layout

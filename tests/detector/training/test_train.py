@@ -160,6 +160,28 @@ def test_veracity_train_reads_every_harness_layout(tiny_dataset, tmp_path, layou
     assert cfg.calibrated and cfg.params["calibration"]["images"] == 8
 
 
+def test_veracity_train_starts_from_given_weights(tiny_dataset, tmp_path):
+    from click.testing import CliRunner
+    from safetensors.torch import load_file, save_file
+
+    from veracity.cli.main import main
+    from veracity.detector.training.network import build_model
+
+    torch.manual_seed(3)
+    start = {k: v.contiguous() for k, v in build_model("mobilenetv3_small_050", "rgb").state_dict().items()}
+    save_file(start, str(tmp_path / "start.safetensors"))
+    data = _as_layout(tiny_dataset, tmp_path / "manifest", "manifest")
+    args = ["train", str(data / "manifest.jsonl"), "--out", str(tmp_path / "run"), "--epochs", "1"]
+    args += ["--steps-per-epoch", "1", "--batch-size", "8", "--crop", "64", "--backbone", "mobilenetv3_small_050"]
+    args += ["--stem", "rgb", "--lr", "1e-9", "--init", str(tmp_path / "start.safetensors")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    trained = load_file(str(tmp_path / "run" / "model.safetensors"))
+    # One step at a negligible learning rate: the convolutions are still the start's, not a fresh draw.
+    key = "backbone.conv_stem.weight"
+    torch.testing.assert_close(trained[key], start[key], rtol=1e-4, atol=1e-6)
+
+
 def test_veracity_train_names_a_folder_it_cannot_read(tmp_path):
     from click.testing import CliRunner
 
