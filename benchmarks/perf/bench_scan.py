@@ -10,7 +10,7 @@ corpus size from which the whole-run ratio reaches 0.8.
 
 Usage:
     python -m veracity.benchmarks.perf.bench_scan [--files 1200] [--repeats 2] [--workers 2]
-        [--no-ray] [--no-detector] [--no-large]
+        [--no-ray] [--no-detector] [--no-large] [--compare DETECTOR ...]
 """
 
 from __future__ import annotations
@@ -130,6 +130,9 @@ def main() -> None:
     parser.add_argument("--no-ray", action="store_true")
     parser.add_argument("--no-detector", action="store_true")
     parser.add_argument("--no-large", action="store_true")
+    parser.add_argument(
+        "--compare", action="append", default=[], help="also scan with this detector, alternately, in the same run"
+    )
     args = parser.parse_args()
     from veracity.detector.default import DEFAULT_DETECTOR
 
@@ -149,6 +152,9 @@ def main() -> None:
                 f"{stats['task_ms_p95']} ms per file; peak RSS main {stats['main_peak_rss_mb']} MiB, "
                 f"worker {stats['worker_peak_rss_mb']} MiB"
             )
+            for other in args.compare:  # same files, same run: the ratio holds on a noisy machine
+                _, other_s, other_steady = timed_scan(corpus, root / "other.jsonl", "local", args.workers, other)
+                print(f"[{attempt}] local engine, {other}: {other_steady:.1f} files/s steady state")
             if args.no_ray:
                 continue
             _, ray_s, ray_steady = timed_scan(corpus, root / "ray.jsonl", "ray", args.workers, detector)
