@@ -322,6 +322,7 @@ BUILTIN_DETECTORS: dict[str, str] = {
     "dct.frank2020": "veracity.detector.models.baselines:create_dct",
     "npr_mnv3s.v1": "veracity.detector.models.forensic:create_v1_detector",
     "rgb_mnv3s.v2": "veracity.detector.models.forensic:create_v2_detector",
+    "probe_mnv2.v3": "veracity.detector.models.forensic:create_v3_detector",
 }
 
 

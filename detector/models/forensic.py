@@ -33,7 +33,11 @@ CFG_FILE = "detector.json"
 #: Where the shipped detector folders live.
 WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "weights"
 #: Registry name -> folder under `WEIGHTS_DIR` of every shipped detector (each also in the registry's built-ins).
-SHIPPED_FOLDERS: dict[str, str] = {"npr_mnv3s.v1": "npr-mnv3s-v1", "rgb_mnv3s.v2": "rgb-mnv3s-v2"}
+SHIPPED_FOLDERS: dict[str, str] = {
+    "npr_mnv3s.v1": "npr-mnv3s-v1",
+    "rgb_mnv3s.v2": "rgb-mnv3s-v2",
+    "probe_mnv2.v3": "probe-mnv2-v3",
+}
 #: The default detector's folder (`veracity.detector.default.DEFAULT_DETECTOR`).
 DEFAULT_DETECTOR_DIR = WEIGHTS_DIR / SHIPPED_FOLDERS[DEFAULT_DETECTOR]
 
@@ -158,6 +162,11 @@ def create_v2_detector(*, checkpoint: str | None = None, device: str = "cpu", **
     return load_detector(checkpoint or WEIGHTS_DIR / SHIPPED_FOLDERS["rgb_mnv3s.v2"], **overrides)
 
 
+def create_v3_detector(*, checkpoint: str | None = None, device: str = "cpu", **overrides: Any):
+    """Registry factory of ``probe_mnv2.v3``: a linear probe on frozen ImageNet MobileNetV2 features."""
+    return load_detector(checkpoint or WEIGHTS_DIR / SHIPPED_FOLDERS["probe_mnv2.v3"], **overrides)
+
+
 def _shipped_cfg(folder: Path) -> DetectorCfg | None:
     try:
         return read_detector_cfg(folder)
@@ -169,3 +178,4 @@ def _shipped_cfg(folder: Path) -> DetectorCfg | None:
 create_default_detector.default_cfg = _shipped_cfg(DEFAULT_DETECTOR_DIR)
 create_v1_detector.default_cfg = _shipped_cfg(WEIGHTS_DIR / SHIPPED_FOLDERS["npr_mnv3s.v1"])
 create_v2_detector.default_cfg = _shipped_cfg(WEIGHTS_DIR / SHIPPED_FOLDERS["rgb_mnv3s.v2"])
+create_v3_detector.default_cfg = _shipped_cfg(WEIGHTS_DIR / SHIPPED_FOLDERS["probe_mnv2.v3"])

@@ -12,6 +12,7 @@ import pytest
 from tests.cli.serve.serving import MAX_BYTES, MAX_PIXELS, TRUST_BUNDLE, veracity_command
 from tests.images import png_bomb
 from tests.paths import C2PA_FIXTURES, REPO
+from veracity.detector.default import DEFAULT_DETECTOR
 from veracity.provenance.report import SCHEMA_VERSION
 
 pytestmark = pytest.mark.slow  # a real server in a subprocess per test module
@@ -151,14 +152,14 @@ def test_health_version_and_detectors(server):
     assert health.json()["status"] in ("ok", "degraded") and health.json()["ready"] is True
     version = server.client.get("/v1/version").json()
     assert version["api"] == "v1" and version["report_schema"] == SCHEMA_VERSION
-    assert version["detector"] == version["model"]["name"] == "npr_mnv3s.v1"
+    assert version["detector"] == version["model"]["name"] == DEFAULT_DETECTOR
     assert len(version["model"]["weights_sha256"]) == 64
     from veracity import __version__
 
     assert version["veracity"] == __version__
     detectors = server.client.get("/v1/detectors").json()
-    assert detectors["active"] == "npr_mnv3s.v1"
-    assert [d["name"] for d in detectors["detectors"] if d["active"]] == ["npr_mnv3s.v1"]
+    assert detectors["active"] == DEFAULT_DETECTOR
+    assert [d["name"] for d in detectors["detectors"] if d["active"]] == [DEFAULT_DETECTOR]
 
 
 def test_openapi_document_and_offline_docs(server):
