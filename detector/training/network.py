@@ -82,12 +82,85 @@ class ForensicClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.backbone(self.stem(x)).squeeze(1)
 
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """What the head reads: the backbone's pooled features, shape (N, F)."""
+        return self.backbone.forward_head(self.backbone.forward_features(self.stem(x)), pre_logits=True)
 
-def build_model(backbone: str = DEFAULT_BACKBONE, stem: str = DEFAULT_STEM, **timm_kwargs) -> ForensicClassifier:
-    """A randomly initialised `ForensicClassifier` (``timm.create_model(..., pretrained=False)``)."""
+    @property
+    def head(self) -> nn.Module:
+        return self.backbone.get_classifier()
+
+
+class PooledLevelsClassifier(nn.Module):
+    """A classifier whose linear head reads the pooled outputs of some backbone blocks beside the last features.
+
+    Mid-level features keep more of the texture statistics that the last layer pools away; a linear probe on
+    both transfers better than one on the last layer alone (see detector/MODEL_CARD.md). Supports timm's
+    EfficientNet family (MobileNetV2, EfficientNet) and MobileNetV3, whose ``blocks`` are a plain sequence.
+
+    Args:
+        backbone: timm model name.
+        stem: a key of `STEMS`.
+        levels: indices into ``backbone.blocks`` whose outputs are average-pooled into the features.
+    """
+
+    def __init__(self, backbone: str, stem: str, levels: Sequence[int]) -> None:
+        super().__init__()
+        from timm.models.efficientnet import EfficientNet
+        from timm.models.mobilenetv3 import MobileNetV3
+
+        if stem not in STEMS:
+            raise ValueError(f"Unknown stem {stem!r}. Choose one of {sorted(STEMS)}.")
+        stem_cls, channels = STEMS[stem]
+        self.stem = stem_cls()
+        self.backbone = timm.create_model(backbone, pretrained=False, num_classes=0, in_chans=channels)
+        if not isinstance(self.backbone, EfficientNet | MobileNetV3):
+            raise ValueError(f"Pooled levels need an EfficientNet or MobileNetV3 backbone, not {backbone!r}.")
+        self.levels = tuple(sorted(set(levels)))
+        if not self.levels or not all(0 <= i < len(self.backbone.blocks) for i in self.levels):
+            raise ValueError(f"Levels {list(levels)} must index {backbone}'s {len(self.backbone.blocks)} blocks.")
+        # EfficientNet applies its 1x1 head convolution before pooling (in forward_features), MobileNetV3 after.
+        self._head_conv_first = isinstance(self.backbone, EfficientNet)
+        with torch.no_grad():
+            width = self.features(torch.zeros(1, 3, 64, 64)).shape[1]
+        self.head = nn.Linear(width, 1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """Pooled outputs of the chosen blocks and the pooled last features, concatenated: (N, F)."""
+        net = self.backbone
+        x = net.bn1(net.conv_stem(self.stem(x)))
+        pooled = []
+        for index, block in enumerate(net.blocks):
+            x = block(x)
+            if index in self.levels:
+                pooled.append(x.mean((2, 3)))
+        if self._head_conv_first:
+            x = net.bn2(net.conv_head(x))
+        pooled.append(net.forward_head(x, pre_logits=True))
+        return torch.cat(pooled, dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x)).squeeze(1)
+
+
+def build_model(
+    backbone: str = DEFAULT_BACKBONE, stem: str = DEFAULT_STEM, levels: Sequence[int] = (), **timm_kwargs
+) -> nn.Module:
+    """A randomly initialised `ForensicClassifier` (``timm.create_model(..., pretrained=False)``), or a
+    `PooledLevelsClassifier` when ``levels`` names blocks whose pooled outputs the head also reads."""
+    if levels:
+        return PooledLevelsClassifier(backbone, stem, levels)
     return ForensicClassifier(backbone, stem, **timm_kwargs)
 
 
+def levels_from_metadata(metadata: dict) -> tuple[int, ...]:
+    """The ``levels`` recorded in a weights file's metadata ("2,3,4"), or () for a plain classifier."""
+    text = metadata.get(LEVELS_KEY, "")
+    return tuple(int(part) for part in text.split(",") if part.strip())
+
+
+#: safetensors metadata key of a `PooledLevelsClassifier`'s block indices (comma-separated).
+LEVELS_KEY = "levels"
 #: safetensors metadata key of an ensemble's file: its members' (backbone, stem), as JSON.
 ENSEMBLE_KEY = "ensemble"
 
@@ -129,7 +202,7 @@ def load_trained(weights, backbone: str | None = None, stem: str | None = None) 
         model = LogitEnsemble([build_model(spec["backbone"], spec["stem"]) for spec in specs], [1.0] * len(specs))
     else:
         backbone = backbone or metadata.get("backbone", DEFAULT_BACKBONE)
-        model = build_model(backbone, stem or metadata.get("stem", DEFAULT_STEM))
+        model = build_model(backbone, stem or metadata.get("stem", DEFAULT_STEM), levels_from_metadata(metadata))
     model.load_state_dict(load_file(str(weights)))
     return model.eval()
 

@@ -6,10 +6,11 @@ native-resolution tiles transfers best (see the model card). The probe is also c
 extraction, then a convex fit whose regularisation is chosen by leave-source-out cross-validation on the
 training data itself, never on the validation set.
 
-The result is an ordinary `ForensicClassifier`: the pretrained backbone with a linear head. Averaging a linear
-head's logits over tiles equals the head applied to the averaged features, so fitting on averaged tile
-features is exactly what the tile-averaging runtime scores. The out-of-fold logits of the chosen fit calibrate
-the packaged detector (Platt, threshold, bands), so its probabilities come from images it was not fitted on.
+The result is an ordinary network: the pretrained backbone with a linear head (on the last features, or on the
+pooled outputs of some blocks as well: `PooledLevelsClassifier`). Averaging a linear head's logits over tiles
+equals the head applied to the averaged features, so fitting on averaged tile features is exactly what the
+tile-averaging runtime scores. The out-of-fold logits of the chosen fit calibrate the packaged detector (Platt,
+threshold, bands), so its probabilities come from images it was not fitted on.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
 from veracity.detector.config import DetectorCfg
 from veracity.detector.datasets.layouts import Sample
@@ -28,7 +30,7 @@ from veracity.detector.datasets.splits import group_folds
 from veracity.detector.models.recalibrate import save_calibration
 from veracity.detector.models.tiles import MIN_SIDE, tiles_batch
 from veracity.detector.training.export import package_detector
-from veracity.detector.training.network import ForensicClassifier, load_trained
+from veracity.detector.training.network import LEVELS_KEY, build_model, load_trained
 from veracity.detector.training.sampling import balanced_weights
 from veracity.provenance.assets.asset import decode_pixels
 from veracity.provenance.errors import ProvenanceError
@@ -48,6 +50,8 @@ class ProbeCfg:
         c_grid: inverse regularisation strengths tried; the best leave-source-out AUROC wins.
         n_folds: cross-validation folds, whole source groups per fold.
         balance_alpha: tempering of class, family and source shares (`veracity.detector.training.sampling`).
+        levels: backbone blocks whose pooled outputs the head reads beside the last features
+            (`PooledLevelsClassifier`); empty: the last features only.
     """
 
     init_weights: str
@@ -56,6 +60,7 @@ class ProbeCfg:
     c_grid: tuple[float, ...] = (0.001, 0.003, 0.01, 0.03, 0.1)
     n_folds: int = 8
     balance_alpha: float = 0.5
+    levels: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,16 +78,33 @@ class ProbeFit:
 
 
 @torch.no_grad()
-def image_features(model: ForensicClassifier, image, *, crop: int, n_tiles: int) -> np.ndarray:
-    """The backbone's pooled features (before the head), averaged over the image's runtime tiles."""
+def image_features(model: nn.Module, image, *, crop: int, n_tiles: int) -> np.ndarray:
+    """What the model's head reads (its ``features``), averaged over the image's runtime tiles."""
     batch, _ = tiles_batch(image, crop, n_tiles)
-    x = model.stem(torch.from_numpy(batch))
-    pooled = model.backbone.forward_head(model.backbone.forward_features(x), pre_logits=True)
-    return pooled.mean(0).numpy()
+    return model.features(torch.from_numpy(batch)).mean(0).numpy()
+
+
+def load_start(init_weights: str, levels: Sequence[int] = ()) -> nn.Module:
+    """The frozen network: ``init_weights`` as saved, or its backbone under a `PooledLevelsClassifier` head.
+
+    Raises:
+        ValueError: the file's backbone does not fit (missing or unexpected weights beyond the heads).
+    """
+    if not levels:
+        return load_trained(init_weights)
+    from safetensors.torch import load_file
+
+    model = build_model(_metadata(init_weights)["backbone"], _metadata(init_weights).get("stem", "rgb"), levels)
+    result = model.load_state_dict(load_file(str(init_weights)), strict=False)
+    missing = [k for k in result.missing_keys if not k.startswith("head.")]
+    unexpected = [k for k in result.unexpected_keys if not k.startswith("backbone.classifier.")]
+    if missing or unexpected:
+        raise ValueError(f"{init_weights} does not fit: missing {missing[:3]}, unexpected {unexpected[:3]}.")
+    return model.eval()
 
 
 def dataset_features(
-    model: ForensicClassifier, samples: Sequence[Sample], cfg: ProbeCfg, log: Callable[[str], None] = print
+    model: nn.Module, samples: Sequence[Sample], cfg: ProbeCfg, log: Callable[[str], None] = print
 ) -> tuple[np.ndarray, list[Sample]]:
     """Features of every readable sample (rows of the matrix) and those samples; unreadable files are named."""
     rows, kept, started = [], [], time.monotonic()
@@ -139,9 +161,9 @@ def fit_probe(
     return ProbeFit(c, coef, intercept, oof, cv_auroc)
 
 
-def with_linear_head(model: ForensicClassifier, fit: ProbeFit) -> ForensicClassifier:
+def with_linear_head(model: nn.Module, fit: ProbeFit) -> nn.Module:
     """``model`` with its head replaced by the probe's weights (one logit)."""
-    head = model.backbone.get_classifier()
+    head = model.head
     with torch.no_grad():
         head.weight.copy_(torch.from_numpy(fit.coef.astype(np.float32))[None])
         head.bias.fill_(fit.intercept)
@@ -167,7 +189,7 @@ def train_probe(
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    model = load_trained(cfg.init_weights)
+    model = load_start(cfg.init_weights, cfg.levels)
     cache = out / FEATURES_FILE
     paths = [s.relpath for s in samples]
     if cache.is_file() and list(np.load(cache)["paths"]) == paths:
@@ -185,7 +207,9 @@ def train_probe(
     model = with_linear_head(model, fit)
     weights_file = out / "probe.safetensors"
     tensors = {key: value.contiguous() for key, value in model.state_dict().items()}
-    metadata = {"backbone": _backbone_name(cfg.init_weights), "stem": "rgb"}
+    metadata = {"backbone": _metadata(cfg.init_weights)["backbone"], "stem": "rgb"}
+    if cfg.levels:
+        metadata[LEVELS_KEY] = ",".join(map(str, cfg.levels))
     save_file(tensors, str(weights_file), metadata=metadata)
     detector_cfg = DetectorCfg(
         name=name,
@@ -200,11 +224,11 @@ def train_probe(
     return detector_json
 
 
-def _backbone_name(weights: str) -> str:
+def _metadata(weights: str) -> dict:
     from safetensors import safe_open
 
     with safe_open(str(weights), framework="pt") as handle:
-        return (handle.metadata() or {})["backbone"]
+        return handle.metadata() or {}
 
 
 def main() -> None:
@@ -219,11 +243,13 @@ def main() -> None:
     parser.add_argument("--name", default="probe_mnv2.custom", help="registry name of the packaged detector")
     parser.add_argument("--crop", type=int, default=ProbeCfg.crop)
     parser.add_argument("--n-tiles", type=int, default=ProbeCfg.n_tiles)
+    parser.add_argument("--levels", default="", help="blocks pooled beside the last features, e.g. 2,3,4,5,6")
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    cfg = ProbeCfg(init_weights=args.init, crop=args.crop, n_tiles=args.n_tiles)
+    levels = tuple(int(part) for part in args.levels.split(",") if part.strip())
+    cfg = ProbeCfg(init_weights=args.init, crop=args.crop, n_tiles=args.n_tiles, levels=levels)
     print(train_probe(cfg, grouped_samples(args.data), args.out, name=args.name))
 
 

@@ -12,8 +12,15 @@ from safetensors.torch import save_file
 
 from veracity.detector.datasets.splits import grouped_samples
 from veracity.detector.models.forensic import load_detector
-from veracity.detector.training.network import build_model
-from veracity.detector.training.probe import FEATURES_FILE, ProbeCfg, fit_probe, image_features, train_probe
+from veracity.detector.training.network import build_model, load_trained
+from veracity.detector.training.probe import (
+    FEATURES_FILE,
+    ProbeCfg,
+    fit_probe,
+    image_features,
+    load_start,
+    train_probe,
+)
 from veracity.provenance.assets.asset import decode_pixels
 
 pytestmark = pytest.mark.torch
@@ -50,9 +57,10 @@ def test_fit_folds_the_standardisation_into_the_head():
     assert fit.oof_logits.shape == (80,) and not np.allclose(fit.oof_logits, features @ fit.coef + fit.intercept)
 
 
-def test_packaged_probe_scores_what_was_fitted(tiny_dataset, frozen_start, tmp_path):
+@pytest.mark.parametrize("levels", [(), (1, 2)])
+def test_packaged_probe_scores_what_was_fitted(tiny_dataset, frozen_start, tmp_path, levels):
     samples = grouped_samples([tiny_dataset])
-    cfg = ProbeCfg(init_weights=str(frozen_start), crop=64, n_tiles=2, n_folds=2, c_grid=(0.1, 1.0))
+    cfg = ProbeCfg(init_weights=str(frozen_start), crop=64, n_tiles=2, n_folds=2, c_grid=(0.1, 1.0), levels=levels)
     detector_json = train_probe(cfg, samples, tmp_path / "probe", name="probe_test.v0", log=lambda _: None)
 
     detector = load_detector(detector_json.parent)
@@ -60,13 +68,12 @@ def test_packaged_probe_scores_what_was_fitted(tiny_dataset, frozen_start, tmp_p
     calibration = json.loads(detector_json.read_text())["params"]
     assert "out-of-fold" in json.dumps(calibration) and calibration["probe"]["C"] in (0.1, 1.0)
 
-    from veracity.detector.training.network import load_trained
-
     trained = load_trained(tmp_path / "probe" / "probe.safetensors")
-    start = load_trained(frozen_start)
+    start = load_start(str(frozen_start), levels)
     image = decode_pixels(samples[0].path)
     features = image_features(start, image, crop=64, n_tiles=2)  # the frozen backbone's, untouched by the fit
-    head = trained.backbone.get_classifier()
+    assert features.shape == (trained.head.in_features,) and (len(levels) == 0) == (features.shape[0] == 1024)
+    head = trained.head
     expected = float(features @ head.weight[0].detach().numpy() + head.bias.item())
     assert detector.image_logit(image) == pytest.approx(expected, rel=1e-3, abs=1e-3)
 
@@ -80,3 +87,23 @@ def test_features_are_cached_and_bad_files_skipped(tiny_dataset, frozen_start, t
     assert any("skipped" in line and "src9__broken.png" in line for line in logs)
     cached = np.load(tmp_path / "probe" / FEATURES_FILE)
     assert len(cached["paths"]) == len(samples) - 1 and "src9__broken.png" not in " ".join(cached["paths"])
+
+
+def test_pooled_levels_read_mid_level_blocks_and_reload_exactly(tmp_path):
+    from veracity.detector.training.network import PooledLevelsClassifier
+
+    torch.manual_seed(1)
+    model = build_model("mobilenetv3_small_050", "rgb", levels=(0, 2)).eval()
+    assert isinstance(model, PooledLevelsClassifier) and model.levels == (0, 2)
+    x = torch.rand(3, 3, 64, 64)
+    plain = build_model("mobilenetv3_small_050", "rgb").eval()
+    # the last pooled features sit after the block outputs, so the width is theirs plus the plain model's
+    assert model.features(x).shape[1] > plain.features(x).shape[1] and model(x).shape == (3,)
+    path = tmp_path / "levels.safetensors"
+    tensors = {k: v.contiguous() for k, v in model.state_dict().items()}
+    save_file(tensors, str(path), metadata={"backbone": "mobilenetv3_small_050", "stem": "rgb", "levels": "0,2"})
+    torch.testing.assert_close(load_trained(path)(x), model(x))
+    with pytest.raises(ValueError, match="must index"):
+        build_model("mobilenetv3_small_050", "rgb", levels=(99,))
+    with pytest.raises(ValueError, match="EfficientNet or MobileNetV3"):
+        build_model("resnet18", "rgb", levels=(1,))
