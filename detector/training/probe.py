@@ -180,7 +180,8 @@ def train_probe(
 ) -> Path:
     """Fit a probe on ``samples`` and package it in ``out`` (ONNX, weights, calibration); return detector.json.
 
-    Features are cached in ``out/features.npz`` with the paths they belong to, so a refit is instant.
+    Features are cached in ``out/features.npz`` with the paths they belong to and a digest of what they depend on
+    (files, tiles, levels, weights), so a refit on the same inputs is instant and any other input recomputes them.
 
     Raises:
         ValueError: the samples lack a class, or a fold does.
@@ -191,12 +192,14 @@ def train_probe(
     out.mkdir(parents=True, exist_ok=True)
     model = load_start(cfg.init_weights, cfg.levels)
     cache = out / FEATURES_FILE
-    paths = [s.relpath for s in samples]
-    if cache.is_file() and list(np.load(cache)["paths"]) == paths:
-        features, kept = np.load(cache)["features"], list(samples)
+    key = _features_key(cfg, samples)
+    cached = np.load(cache) if cache.is_file() else None
+    if cached is not None and "key" in cached and str(cached["key"]) == key:  # same files, tiles, levels, weights
+        by_path = {s.relpath: s for s in samples}
+        features, kept = cached["features"], [by_path[p] for p in cached["paths"]]
     else:
         features, kept = dataset_features(model, samples, cfg, log)
-        np.savez(cache, features=features, paths=np.array([s.relpath for s in kept]))
+        np.savez(cache, features=features, paths=np.array([s.relpath for s in kept]), key=np.array(key))
     labels = np.array([s.label for s in kept])
     if len(np.unique(labels)) < 2:
         raise ValueError("A probe needs real and generated images.")
@@ -222,6 +225,18 @@ def train_probe(
     detector_json = package_detector(model, weights_file, out / "detector", detector_cfg)
     save_calibration(out / "detector", fit.oof_logits, labels, fitted_on="out-of-fold probe logits (training data)")
     return detector_json
+
+
+def _features_key(cfg: ProbeCfg, samples: Sequence[Sample]) -> str:
+    """A digest of what the cached features depend on: the files asked for, the tiles, the levels, the weights."""
+    import hashlib
+    import json
+
+    from veracity.provenance.assets.hashing import sha256_file
+
+    facts = {"paths": [s.relpath for s in samples], "crop": cfg.crop, "n_tiles": cfg.n_tiles,
+             "levels": list(cfg.levels), "weights": sha256_file(cfg.init_weights)}  # fmt: skip
+    return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
 
 
 def _metadata(weights: str) -> dict:

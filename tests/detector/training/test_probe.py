@@ -4,6 +4,7 @@ scores exactly that, and the calibration comes from out-of-fold logits."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -87,6 +88,13 @@ def test_features_are_cached_and_bad_files_skipped(tiny_dataset, frozen_start, t
     assert any("skipped" in line and "src9__broken.png" in line for line in logs)
     cached = np.load(tmp_path / "probe" / FEATURES_FILE)
     assert len(cached["paths"]) == len(samples) - 1 and "src9__broken.png" not in " ".join(cached["paths"])
+
+    again = []  # same inputs: the cache serves, so the broken file is not even opened
+    train_probe(cfg, samples, tmp_path / "probe", name="probe_test.v0", log=again.append)
+    assert not any("skipped" in line for line in again)
+    other = []  # other tiles: the cached features no longer apply
+    train_probe(replace(cfg, crop=48), samples, tmp_path / "probe", name="probe_test.v0", log=other.append)
+    assert any("src9__broken.png" in line for line in other)
 
 
 def test_pooled_levels_read_mid_level_blocks_and_reload_exactly(tmp_path):
