@@ -24,17 +24,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from veracity.detector.training.network import DEFAULT_BACKBONE, DEFAULT_STEM, ENSEMBLE_KEY, LogitEnsemble
+from veracity.detector.training.network import (
+    DEFAULT_BACKBONE,
+    DEFAULT_STEM,
+    ENSEMBLE_KEY,
+    LogitEnsemble,
+    read_weights_metadata,
+)
 
 
 def member_specs(weights: Sequence[str | Path]) -> list[dict[str, str]]:
     """The (backbone, stem) each member's ``model.safetensors`` records."""
-    from safetensors import safe_open
-
     specs = []
     for path in weights:
-        with safe_open(str(path), framework="pt") as handle:
-            metadata = handle.metadata() or {}
+        metadata = read_weights_metadata(path)
         backbone, stem = metadata.get("backbone", DEFAULT_BACKBONE), metadata.get("stem", DEFAULT_STEM)
         specs.append({"backbone": backbone, "stem": stem})
     return specs

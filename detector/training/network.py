@@ -153,6 +153,14 @@ def build_model(
     return ForensicClassifier(backbone, stem, **timm_kwargs)
 
 
+def read_weights_metadata(weights) -> dict[str, str]:
+    """The metadata a ``model.safetensors`` file records (backbone, stem, levels, ensemble), without its tensors."""
+    from safetensors import safe_open
+
+    with safe_open(str(weights), framework="pt") as handle:
+        return handle.metadata() or {}
+
+
 def levels_from_metadata(metadata: dict) -> tuple[int, ...]:
     """The ``levels`` recorded in a weights file's metadata ("2,3,4"), or () for a plain classifier."""
     text = metadata.get(LEVELS_KEY, "")
@@ -192,11 +200,9 @@ def load_trained(weights, backbone: str | None = None, stem: str | None = None) 
     """
     import json
 
-    from safetensors import safe_open
     from safetensors.torch import load_file
 
-    with safe_open(str(weights), framework="pt") as handle:
-        metadata = handle.metadata() or {}
+    metadata = read_weights_metadata(weights)
     if ENSEMBLE_KEY in metadata:
         specs = json.loads(metadata[ENSEMBLE_KEY])
         model = LogitEnsemble([build_model(spec["backbone"], spec["stem"]) for spec in specs], [1.0] * len(specs))

@@ -30,7 +30,7 @@ from veracity.detector.datasets.splits import group_folds
 from veracity.detector.models.recalibrate import save_calibration
 from veracity.detector.models.tiles import MIN_SIDE, tiles_batch
 from veracity.detector.training.export import package_detector
-from veracity.detector.training.network import LEVELS_KEY, build_model, load_trained
+from veracity.detector.training.network import LEVELS_KEY, build_model, load_trained, read_weights_metadata
 from veracity.detector.training.sampling import balanced_weights
 from veracity.provenance.assets.asset import decode_pixels
 from veracity.provenance.errors import ProvenanceError
@@ -94,7 +94,8 @@ def load_start(init_weights: str, levels: Sequence[int] = ()) -> nn.Module:
         return load_trained(init_weights)
     from safetensors.torch import load_file
 
-    model = build_model(_metadata(init_weights)["backbone"], _metadata(init_weights).get("stem", "rgb"), levels)
+    metadata = read_weights_metadata(init_weights)
+    model = build_model(metadata["backbone"], metadata.get("stem", "rgb"), levels)
     result = model.load_state_dict(load_file(str(init_weights)), strict=False)
     missing = [k for k in result.missing_keys if not k.startswith("head.")]
     unexpected = [k for k in result.unexpected_keys if not k.startswith("backbone.classifier.")]
@@ -210,7 +211,7 @@ def train_probe(
     model = with_linear_head(model, fit)
     weights_file = out / "probe.safetensors"
     tensors = {key: value.contiguous() for key, value in model.state_dict().items()}
-    metadata = {"backbone": _metadata(cfg.init_weights)["backbone"], "stem": "rgb"}
+    metadata = {"backbone": read_weights_metadata(cfg.init_weights)["backbone"], "stem": "rgb"}
     if cfg.levels:
         metadata[LEVELS_KEY] = ",".join(map(str, cfg.levels))
     save_file(tensors, str(weights_file), metadata=metadata)
@@ -237,13 +238,6 @@ def _features_key(cfg: ProbeCfg, samples: Sequence[Sample]) -> str:
     facts = {"paths": [s.relpath for s in samples], "crop": cfg.crop, "n_tiles": cfg.n_tiles,
              "levels": list(cfg.levels), "weights": sha256_file(cfg.init_weights)}  # fmt: skip
     return hashlib.sha256(json.dumps(facts).encode()).hexdigest()
-
-
-def _metadata(weights: str) -> dict:
-    from safetensors import safe_open
-
-    with safe_open(str(weights), framework="pt") as handle:
-        return handle.metadata() or {}
 
 
 def main() -> None:
